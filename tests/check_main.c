@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "suite.h"
 
 #define MAX_SUITES	128
 

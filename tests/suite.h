@@ -1,5 +1,5 @@
 /*
- * check.h: glue for the one Check test binary.  Each tests/check_<module>.c
+ * suite.h: glue for the one Check test binary.  Each tests/check_<module>.c
  * defines a Suite factory and registers it with CHECK_SUITE(); check_main.c
  * runs every registered suite (CK_RUN_SUITE / CK_RUN_CASE select, fork
  * mode, per-case timeouts from CK_DEFAULT_TIMEOUT).
