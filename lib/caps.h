@@ -16,7 +16,8 @@
  * REQUIRETLS, DSN, ENHANCEDSTATUSCODES.  Sets caps->present = 1.
  */
 void	caps_parse(const struct reply *, struct smtpprobe_caps *caps);
-/* Same, from an array of keyword lines (for tests and fuzzing). */
+/* Same, from an array of keyword lines only, without the greeting line
+ * (for tests and fuzzing). */
 void	caps_parse_lines(const char *const *lines, size_t n,
 	    struct smtpprobe_caps *caps);
 

@@ -42,6 +42,7 @@ struct reply {
 	int		 last;		/* current line has ' ' separator */
 	int		 cr;		/* saw CR, expecting LF */
 	size_t		 fed;		/* bytes fed since reply_reset */
+	int		 done;		/* a complete reply is in */
 	const char	*error;		/* static text, set on REPLY_ERROR */
 };
 
@@ -58,8 +59,11 @@ void		 reply_free(struct reply *);
  */
 enum reply_status reply_feed(struct reply *, const char *data, size_t len,
 		    size_t *used);
-/* Line i (0-based) of the reply, without code and separator. */
+/* Line i (0-based) of the reply, without code and separator; "" if i is
+ * out of range.  The text may hold a NUL from the wire: reply_line_len()
+ * is its true length. */
 const char	*reply_line(const struct reply *, size_t i);
+size_t		 reply_line_len(const struct reply *, size_t i);
 /* All lines joined with " / " and sanitised into dst (smtpprobe_sanitize
  * rules); returns dst. */
 char		*reply_text(const struct reply *, char *dst, size_t dstlen);
