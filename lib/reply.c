@@ -189,6 +189,7 @@ reply_feed(struct reply *r, const char *data, size_t len, size_t *used)
 	for (i = 0; i < len; i++) {
 		if (r->fed >= REPLY_MAX_BYTES) {
 			st = fail(r, "reply too large");
+			i++;
 			break;
 		}
 		r->fed++;
