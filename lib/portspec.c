@@ -77,8 +77,9 @@ parse_item(const char *s, size_t len, struct smtpprobe_portspec *ps,
 			return fail(err, errlen,
 			    "blank inside port list item \"%s\"", item);
 	for (p = s; p < end && *p >= '0' && *p <= '9'; p++) {
-		/* Bounded: six digits already exceed 65535. */
-		if (++plen <= 6)
+		/* Bounded: stop growing once past 65535. */
+		plen++;
+		if (port <= 65535)
 			port = port * 10 + (unsigned long)(*p - '0');
 	}
 	if (plen == 0 || (p < end && *p != '/' && *p != ':'))
