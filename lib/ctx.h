@@ -1,0 +1,20 @@
+/*
+ * ctx.h: the shared context's internal side.  Internal.
+ */
+#ifndef LIB_CTX_H
+#define LIB_CTX_H
+
+#include <openssl/ssl.h>
+
+#include "smtpprobe.h"
+
+/*
+ * The client SSL_CTX for ca_file (NULL: the system trust store), built and
+ * cached on first use, thread-safe.  The caller gets a reference and
+ * releases it with SSL_CTX_free() (SSL_new() takes its own).  NULL with a
+ * reason in err.
+ */
+SSL_CTX		*ctx_ssl(struct smtpprobe_ctx *, const char *ca_file,
+		    char *err, size_t errlen);
+
+#endif
