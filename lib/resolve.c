@@ -1,0 +1,669 @@
+/*
+ * resolve.c: asynchronous DNS through c-ares 1.18 for one event loop
+ * (A/AAAA through ares_getaddrinfo, which also reads /etc/hosts as the
+ * system resolver would; MX through ares_query).  The contract is in
+ * resolve.h.
+ *
+ * c-ares 1.18 traps avoided here:
+ *  - it would send a query for an IP literal: literals are detected with
+ *    inet_pton() and answered without DNS;
+ *  - fd_set based processing breaks past 1,024 descriptors: sockets are
+ *    reported through ARES_OPT_SOCK_STATE_CB and processed with
+ *    ares_process_fd();
+ *  - it cannot cancel one query: a lookup whose deadline passes is
+ *    answered TIMEOUT at once and its queries are left "orphaned" until
+ *    c-ares finishes them; when only orphans remain, ares_cancel() drops
+ *    them all, so no socket or timer outlives the last deadline.
+ *  - <sys/select.h> must come before <ares.h> under strict C11.
+ */
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ares.h>
+
+#include "smtpprobe.h"
+#include "resolve.h"
+#include "timeutil.h"
+
+#define RESOLVE_CLASS_IN	1	/* RFC 1035 §3.2.4 */
+#define RESOLVE_TYPE_MX		15	/* RFC 1035 §3.2.2 */
+#define RESOLVE_TIMEOUT_MS	1000	/* first try; c-ares doubles it */
+#define RESOLVE_TRIES		3
+
+enum lookup_state {
+	LOOKUP_RUNNING,		/* queries in flight */
+	LOOKUP_FINISHED,	/* result final, callback not yet called */
+	LOOKUP_DELIVERED,	/* callback called; waiting for orphans */
+	LOOKUP_STATE_COUNT
+};
+
+struct lookup {
+	struct resolve		*res;
+	struct lookup		*prev, *next;	/* res->lookups */
+	enum lookup_state	 state;
+	unsigned		 what;
+	int			 family;
+	int64_t			 start, deadline;
+	int			 outstanding;	/* c-ares queries in flight */
+	int			 literal;	/* answered without DNS */
+	int			 addr_done, mx_done;
+	int			 addr_status, mx_status;	/* ARES_* */
+	struct smtpprobe_lookup_result result;
+	resolve_done_fn		*done;
+	void			*arg;
+	char			 name[256];
+};
+
+struct resolve {
+	ares_channel		 channel;
+	resolve_sock_fn		*sock;
+	void			*sock_arg;
+	struct lookup		*lookups;	/* all, any state */
+	size_t			 npending;	/* not yet delivered */
+	size_t			 nfinished;	/* finished, not delivered */
+	int64_t			 now;		/* of the current call */
+	int			 freeing;
+};
+
+static pthread_once_t	resolve_once = PTHREAD_ONCE_INIT;
+static int		resolve_init_status = ARES_ENOTINITIALIZED;
+
+static void
+resolve_library_init(void)
+{
+	resolve_init_status = ares_library_init(ARES_LIB_INIT_ALL);
+}
+
+static void
+set_err(char *err, size_t errlen, const char *what, const char *why)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: %s", what, why);
+}
+
+int
+resolve_is_ip_literal(const char *s)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (s == NULL)
+		return 0;
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+/* c-ares' socket-state callback: pass it on to the owner. */
+static void
+sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct resolve	*res = data;
+
+	if (res->sock != NULL)
+		res->sock(res->sock_arg, (int)fd, readable, writable);
+}
+
+struct resolve *
+resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
+    char *err, size_t errlen)
+{
+	struct ares_options	 opts;
+	struct resolve		*res;
+	int			 rc, mask;
+
+	pthread_once(&resolve_once, resolve_library_init);
+	if (resolve_init_status != ARES_SUCCESS) {
+		set_err(err, errlen, "c-ares",
+		    ares_strerror(resolve_init_status));
+		return NULL;
+	}
+	if (dns_servers != NULL && dns_servers[0] == '\0') {
+		set_err(err, errlen, "DNS servers", "empty list");
+		return NULL;
+	}
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		set_err(err, errlen, "resolver", strerror(errno));
+		return NULL;
+	}
+	res->sock = sock;
+	res->sock_arg = sock_arg;
+	memset(&opts, 0, sizeof(opts));
+	opts.sock_state_cb = sock_state;
+	opts.sock_state_cb_data = res;
+	opts.timeout = RESOLVE_TIMEOUT_MS;
+	opts.tries = RESOLVE_TRIES;
+	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	if ((rc = ares_init_options(&res->channel, &opts, mask)) !=
+	    ARES_SUCCESS) {
+		set_err(err, errlen, "c-ares", ares_strerror(rc));
+		free(res);
+		return NULL;
+	}
+	if (dns_servers != NULL && (rc = ares_set_servers_ports_csv(
+	    res->channel, dns_servers)) != ARES_SUCCESS) {
+		set_err(err, errlen, "bad DNS server list (want "
+		    "ADDR[:PORT],... with [IPv6]:PORT)", ares_strerror(rc));
+		ares_destroy(res->channel);
+		free(res);
+		return NULL;
+	}
+	return res;
+}
+
+static void
+lookup_unlink_free(struct lookup *lk)
+{
+	struct resolve	*res = lk->res;
+
+	if (lk->prev != NULL)
+		lk->prev->next = lk->next;
+	else
+		res->lookups = lk->next;
+	if (lk->next != NULL)
+		lk->next->prev = lk->prev;
+	free(lk);
+}
+
+/* The lookup's result is final (first call wins): it is delivered by the
+ * next deliver(). */
+static void
+lookup_finish(struct lookup *lk, enum smtpprobe_outcome outcome,
+    const char *detail)
+{
+	if (lk->state != LOOKUP_RUNNING)
+		return;
+	lk->state = LOOKUP_FINISHED;
+	lk->res->nfinished++;
+	lk->result.outcome = outcome;
+	snprintf(lk->result.detail, sizeof(lk->result.detail), "%s",
+	    detail != NULL ? detail : "");
+	if (!lk->literal)
+		lk->result.duration_us = timeutil_remaining(lk->res->now,
+		    lk->start);
+}
+
+/*
+ * Call the callbacks of finished lookups, one at a time from the head, so
+ * that a callback may start new lookups.  A delivered lookup is freed
+ * unless c-ares still holds queries of it.
+ */
+static void
+deliver(struct resolve *res)
+{
+	struct lookup	*lk;
+
+	while (res->nfinished > 0) {
+		for (lk = res->lookups; lk != NULL; lk = lk->next)
+			if (lk->state == LOOKUP_FINISHED)
+				break;
+		if (lk == NULL)
+			break;
+		lk->state = LOOKUP_DELIVERED;
+		res->nfinished--;
+		res->npending--;
+		lk->done(&lk->result, lk->arg);
+		if (lk->outstanding == 0)
+			lookup_unlink_free(lk);
+	}
+}
+
+/* A human detail for a c-ares status, per query kind ("A", "AAAA",
+ * "address", "MX"). */
+static const char *
+status_detail(int status, const char *kind, char *buf, size_t len)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+		return "NXDOMAIN";
+	case ARES_ESERVFAIL:
+		return "SERVFAIL";
+	case ARES_EREFUSED:
+		return "REFUSED";
+	case ARES_ENODATA:
+		snprintf(buf, len, "no %s record", kind);
+		return buf;
+	case ARES_ETIMEOUT:
+		return "DNS timeout";
+	case ARES_ECONNREFUSED:
+		return "DNS server refused the connection";
+	case ARES_EFORMERR:
+	case ARES_EBADRESP:
+		return "bad DNS response";
+	default:
+		return ares_strerror(status);
+	}
+}
+
+static const char *
+addr_kind(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "A";
+	case AF_INET6:
+		return "AAAA";
+	default:
+		return "A or AAAA";
+	}
+}
+
+static enum smtpprobe_outcome
+status_outcome(int status)
+{
+	switch (status) {
+	case ARES_ETIMEOUT:
+		return SMTPPROBE_OUTCOME_TIMEOUT;
+	case ARES_ENOMEM:
+		return SMTPPROBE_OUTCOME_INTERNAL;
+	default:
+		return SMTPPROBE_OUTCOME_RESOLVE_FAILED;
+	}
+}
+
+/*
+ * Decide once every query of the lookup has answered.  With MX asked: an
+ * MX failure fails the lookup; MX hosts or a null MX (RFC 7505) are an
+ * answer whatever the address query said; no MX record (RFC 5321 §5.1:
+ * the domain itself is the mail host) defers to the address query if one
+ * was asked.
+ */
+static void
+lookup_decide(struct lookup *lk)
+{
+	struct smtpprobe_lookup_result	*r = &lk->result;
+	char				 buf[64];
+
+	if (lk->state != LOOKUP_RUNNING)
+		return;
+	if (((lk->what & SMTPPROBE_LOOKUP_ADDR) && !lk->addr_done) ||
+	    ((lk->what & SMTPPROBE_LOOKUP_MX) && !lk->mx_done))
+		return;
+	if (lk->what & SMTPPROBE_LOOKUP_MX) {
+		if (lk->mx_status != ARES_SUCCESS &&
+		    lk->mx_status != ARES_ENODATA) {
+			lookup_finish(lk, status_outcome(lk->mx_status),
+			    status_detail(lk->mx_status, "MX", buf,
+			    sizeof(buf)));
+			return;
+		}
+		if (r->nmx > 0 || r->null_mx ||
+		    !(lk->what & SMTPPROBE_LOOKUP_ADDR)) {
+			lookup_finish(lk, SMTPPROBE_OUTCOME_OK, r->null_mx ?
+			    "null MX" : r->no_mx ? "no MX record" : "");
+			return;
+		}
+	}
+	if (lk->addr_status == ARES_SUCCESS && r->naddresses > 0)
+		lookup_finish(lk, SMTPPROBE_OUTCOME_OK, "");
+	else
+		lookup_finish(lk, status_outcome(lk->addr_status),
+		    status_detail(lk->addr_status == ARES_SUCCESS ?
+		    ARES_ENODATA : lk->addr_status, addr_kind(lk->family), buf,
+		    sizeof(buf)));
+}
+
+/* Append a numeric address unless already there or the list is full. */
+static void
+add_address(struct smtpprobe_lookup_result *r, const char *a)
+{
+	size_t	i;
+
+	for (i = 0; i < r->naddresses; i++)
+		if (strcmp(r->addresses[i], a) == 0)
+			return;
+	if (r->naddresses >= SMTPPROBE_MAX_ADDRESSES)
+		return;
+	snprintf(r->addresses[r->naddresses++], sizeof(r->addresses[0]),
+	    "%s", a);
+}
+
+/* A query of lk came back: one fewer outstanding; free an orphan whose
+ * last query this was.  Returns 1 if lk is still to be filled in. */
+static int
+query_back(struct lookup *lk)
+{
+	lk->outstanding--;
+	if (lk->state == LOOKUP_DELIVERED) {
+		if (lk->outstanding == 0)
+			lookup_unlink_free(lk);
+		return 0;
+	}
+	return lk->state == LOOKUP_RUNNING;
+}
+
+static void
+addrinfo_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+	struct lookup			*lk = arg;
+	struct ares_addrinfo_node	*n;
+	char				 buf[INET6_ADDRSTRLEN];
+	const void			*src;
+
+	(void)timeouts;
+	if (query_back(lk) && status != ARES_EDESTRUCTION &&
+	    status != ARES_ECANCELLED) {
+		lk->addr_done = 1;
+		lk->addr_status = status;
+		for (n = ai != NULL ? ai->nodes : NULL; n != NULL;
+		    n = n->ai_next) {
+			if (n->ai_family == AF_INET && n->ai_addrlen >=
+			    (ares_socklen_t)sizeof(struct sockaddr_in))
+				src = &((const struct sockaddr_in *)(const void *)
+				    n->ai_addr)->sin_addr;
+			else if (n->ai_family == AF_INET6 && n->ai_addrlen >=
+			    (ares_socklen_t)sizeof(struct sockaddr_in6))
+				src = &((const struct sockaddr_in6 *)
+				    (const void *)n->ai_addr)->sin6_addr;
+			else
+				continue;
+			if (lk->family != AF_UNSPEC &&
+			    n->ai_family != lk->family)
+				continue;
+			if (inet_ntop(n->ai_family, src, buf, sizeof(buf)) !=
+			    NULL)
+				add_address(&lk->result, buf);
+		}
+		lookup_decide(lk);
+	}
+	if (ai != NULL)
+		ares_freeaddrinfo(ai);
+}
+
+/* Sort MX hosts by preference, stable (equal preferences keep the
+ * server's order). */
+static void
+sort_mx(struct smtpprobe_lookup_result *r)
+{
+	struct smtpprobe_mx	tmp;
+	size_t			i, j;
+
+	for (i = 1; i < r->nmx; i++) {
+		tmp = r->mx[i];
+		for (j = i; j > 0 && r->mx[j - 1].preference > tmp.preference;
+		    j--)
+			r->mx[j] = r->mx[j - 1];
+		r->mx[j] = tmp;
+	}
+}
+
+static void
+mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct lookup			*lk = arg;
+	struct smtpprobe_lookup_result	*r;
+	struct ares_mx_reply		*mx = NULL, *m;
+	size_t				 nrec = 0, nroot = 0;
+
+	(void)timeouts;
+	if (!query_back(lk) || status == ARES_EDESTRUCTION ||
+	    status == ARES_ECANCELLED)
+		return;
+	r = &lk->result;
+	lk->mx_done = 1;
+	if (status == ARES_SUCCESS)
+		status = ares_parse_mx_reply(abuf, alen, &mx);
+	lk->mx_status = status;
+	if (status == ARES_SUCCESS) {
+		for (m = mx; m != NULL; m = m->next) {
+			nrec++;
+			/* RFC 7505: the root as exchange ("." expands to
+			 * "") is no mail host. */
+			if (m->host == NULL || m->host[0] == '\0' ||
+			    strcmp(m->host, ".") == 0) {
+				nroot++;
+				continue;
+			}
+			if (r->nmx >= SMTPPROBE_MAX_MX)
+				continue;
+			r->mx[r->nmx].preference = m->priority;
+			smtpprobe_sanitize(r->mx[r->nmx].host,
+			    sizeof(r->mx[0].host), m->host, strlen(m->host));
+			r->nmx++;
+		}
+		/* A null MX is the only MX record (RFC 7505 §3); a "."
+		 * among real hosts is just skipped. */
+		r->null_mx = nroot > 0 && nroot == nrec;
+		sort_mx(r);
+		ares_free_data(mx);
+	} else if (status == ARES_ENODATA) {
+		r->no_mx = 1;	/* NOERROR, no MX: RFC 5321 §5.1 */
+	}
+	lookup_decide(lk);
+}
+
+/*
+ * A host name we are willing to send to DNS: 1..253 octets (a trailing
+ * dot aside), labels of 1..63 printable ASCII octets without blanks.
+ * Anything else (control bytes, UTF-8 that is not an A-label, "a..b")
+ * fails the lookup without a query.
+ */
+static int
+name_ok(const char *s)
+{
+	size_t	len = strlen(s), label = 0, i;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
+
+/* Answer an IP literal without DNS (header: RESOLVE is 0 for it). */
+static void
+answer_literal(struct lookup *lk)
+{
+	struct in6_addr	a6;
+	char		buf[INET6_ADDRSTRLEN];
+	int		fam;
+
+	fam = inet_pton(AF_INET, lk->name, &a6) == 1 ? AF_INET : AF_INET6;
+	if (inet_pton(fam, lk->name, &a6) != 1 ||
+	    inet_ntop(fam, &a6, buf, sizeof(buf)) == NULL) {
+		lookup_finish(lk, SMTPPROBE_OUTCOME_INTERNAL, "bad literal");
+		return;
+	}
+	if (lk->family != AF_UNSPEC && lk->family != fam) {
+		lookup_finish(lk, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+		    fam == AF_INET ? "IPv4 literal, IPv6 wanted" :
+		    "IPv6 literal, IPv4 wanted");
+		return;
+	}
+	add_address(&lk->result, buf);
+	/* An address has no MX; it is its own mail host. */
+	if (lk->what & SMTPPROBE_LOOKUP_MX)
+		lk->result.no_mx = 1;
+	lookup_finish(lk, SMTPPROBE_OUTCOME_OK, "");
+}
+
+int
+resolve_lookup(struct resolve *res, const char *name, unsigned what,
+    int family, int64_t now, int64_t deadline, resolve_done_fn *done,
+    void *arg)
+{
+	struct ares_addrinfo_hints	 hints;
+	struct lookup			*lk;
+
+	if (res == NULL || res->freeing || name == NULL || done == NULL ||
+	    (what & (SMTPPROBE_LOOKUP_ADDR | SMTPPROBE_LOOKUP_MX)) == 0 ||
+	    (what & ~(SMTPPROBE_LOOKUP_ADDR | SMTPPROBE_LOOKUP_MX)) != 0 ||
+	    (family != AF_UNSPEC && family != AF_INET && family != AF_INET6))
+		return -1;
+	if ((lk = calloc(1, sizeof(*lk))) == NULL)
+		return -1;
+	lk->res = res;
+	lk->what = what;
+	lk->family = family;
+	lk->start = now;
+	lk->deadline = deadline;
+	lk->done = done;
+	lk->arg = arg;
+	lk->state = LOOKUP_RUNNING;
+	lk->result.outcome = SMTPPROBE_OUTCOME_PENDING;
+	/* Too long a name is invalid anyway: a truncated copy is never
+	 * queried (name_ok() sees the original). */
+	snprintf(lk->name, sizeof(lk->name), "%s", name);
+	lk->next = res->lookups;
+	if (res->lookups != NULL)
+		res->lookups->prev = lk;
+	res->lookups = lk;
+	res->npending++;
+	res->now = now;
+
+	if (resolve_is_ip_literal(name)) {
+		lk->literal = 1;	/* duration stays 0 */
+		answer_literal(lk);
+		return 0;
+	}
+	if (!name_ok(name)) {
+		lookup_finish(lk, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+		    "invalid host name");
+		return 0;
+	}
+	if (deadline <= now) {
+		lookup_finish(lk, SMTPPROBE_OUTCOME_TIMEOUT, "DNS timeout");
+		return 0;
+	}
+	/* Both queries are started before either can call back (c-ares may
+	 * answer from /etc/hosts inside ares_getaddrinfo()). */
+	lk->outstanding = ((what & SMTPPROBE_LOOKUP_ADDR) != 0) +
+	    ((what & SMTPPROBE_LOOKUP_MX) != 0);
+	if (what & SMTPPROBE_LOOKUP_MX)
+		ares_query(res->channel, lk->name, RESOLVE_CLASS_IN,
+		    RESOLVE_TYPE_MX, mx_done, lk);
+	if (what & SMTPPROBE_LOOKUP_ADDR) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = family;
+		hints.ai_socktype = SOCK_STREAM;
+		ares_getaddrinfo(res->channel, lk->name, NULL, &hints,
+		    addrinfo_done, lk);
+	}
+	return 0;
+}
+
+/*
+ * End lookups whose deadline has come; if then no running lookup has a
+ * query in flight, drop the orphans' queries (ares_cancel), so c-ares
+ * holds no socket and no timer for answers nobody waits for.
+ */
+static void
+expire(struct resolve *res, int64_t now)
+{
+	struct lookup	*lk;
+	int		 live = 0, orphans = 0;
+
+	for (lk = res->lookups; lk != NULL; lk = lk->next) {
+		if (lk->state == LOOKUP_RUNNING && lk->deadline <= now)
+			lookup_finish(lk, SMTPPROBE_OUTCOME_TIMEOUT,
+			    "DNS timeout");
+		if (lk->outstanding > 0) {
+			if (lk->state == LOOKUP_RUNNING)
+				live = 1;
+			else
+				orphans = 1;
+		}
+	}
+	if (orphans && !live)
+		ares_cancel(res->channel);
+}
+
+void
+resolve_process_fd(struct resolve *res, int fd, int readable, int writable,
+    int64_t now)
+{
+	if (res == NULL)
+		return;
+	res->now = now;
+	ares_process_fd(res->channel,
+	    readable ? (ares_socket_t)fd : ARES_SOCKET_BAD,
+	    writable ? (ares_socket_t)fd : ARES_SOCKET_BAD);
+	expire(res, now);
+	deliver(res);
+}
+
+int64_t
+resolve_next_timer(const struct resolve *res, int64_t now)
+{
+	const struct lookup	*lk;
+	struct timeval		 tv, *tvp;
+	int64_t			 next = INT64_MAX;
+	int			 inflight = 0;
+
+	if (res == NULL)
+		return INT64_MAX;
+	if (res->nfinished > 0)
+		return now;
+	for (lk = res->lookups; lk != NULL; lk = lk->next) {
+		if (lk->outstanding > 0)
+			inflight = 1;
+		if (lk->state == LOOKUP_RUNNING)
+			next = timeutil_min(next, lk->deadline);
+	}
+	if (inflight && (tvp = ares_timeout(res->channel, NULL, &tv)) !=
+	    NULL)
+		next = timeutil_min(next, timeutil_add(now,
+		    (int64_t)tvp->tv_sec * TIMEUTIL_US_PER_S + tvp->tv_usec));
+	return next;
+}
+
+void
+resolve_process_timers(struct resolve *res, int64_t now)
+{
+	if (res == NULL)
+		return;
+	res->now = now;
+	/* Both ARES_SOCKET_BAD: only c-ares' own timeouts and retries. */
+	ares_process_fd(res->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	expire(res, now);
+	deliver(res);
+}
+
+size_t
+resolve_pending(const struct resolve *res)
+{
+	return res != NULL ? res->npending : 0;
+}
+
+void
+resolve_free(struct resolve *res)
+{
+	struct lookup	*lk, *next;
+
+	if (res == NULL)
+		return;
+	res->freeing = 1;
+	for (lk = res->lookups; lk != NULL; lk = lk->next)
+		lookup_finish(lk, SMTPPROBE_OUTCOME_INTERNAL, "cancelled");
+	deliver(res);
+	/* Remaining queries come back with ARES_EDESTRUCTION and free their
+	 * orphaned lookups. */
+	ares_destroy(res->channel);
+	for (lk = res->lookups; lk != NULL; lk = next) {
+		next = lk->next;
+		free(lk);
+	}
+	free(res);
+}
