@@ -143,7 +143,14 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 	opts.sock_state_cb_data = res;
 	opts.timeout = RESOLVE_TIMEOUT_MS;
 	opts.tries = RESOLVE_TRIES;
-	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+	/*
+	 * NOCHECKRESP: hand SERVFAIL and REFUSED answers to us as such.
+	 * Without it c-ares 1.18 retries them and finally reports
+	 * ECONNREFUSED, and the user would read "refused" for a SERVFAIL.
+	 */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
+	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_FLAGS;
 	if ((rc = ares_init_options(&res->channel, &opts, mask)) !=
 	    ARES_SUCCESS) {
 		set_err(err, errlen, "c-ares", ares_strerror(rc));
@@ -444,8 +451,9 @@ mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 
 /*
  * A host name we are willing to send to DNS: 1..253 octets (a trailing
- * dot aside), labels of 1..63 printable ASCII octets without blanks.
- * Anything else (control bytes, UTF-8 that is not an A-label, "a..b")
+ * dot aside), labels of 1..63 letters, digits, '-' or '_' (RFC 1123 §2.1
+ * host names, plus the underscore some zones use).  Anything else
+ * (control bytes, UTF-8 that is not an A-label, "[192.0.2.1]", "a..b")
  * fails the lookup without a query.
  */
 static int
@@ -464,7 +472,10 @@ name_ok(const char *s)
 			label = 0;
 			continue;
 		}
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
 			return 0;
 		if (++label > 63)
 			return 0;

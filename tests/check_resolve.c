@@ -1,0 +1,492 @@
+/*
+ * check_resolve.c: the c-ares resolver (lib/resolve.c) against the
+ * scripted DNS responder (tests/fake/dns.c) on loopback: A, AAAA, family
+ * filter, MX order, null MX, no MX, NXDOMAIN, SERVFAIL, a silent server
+ * (TIMEOUT at the deadline, not later), IP literals and bad names answered
+ * without a packet, cancellation.
+ */
+#include <sys/socket.h>
+
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "suite.h"
+#include "smtpprobe.h"
+#include "resolve.h"
+#include "timeutil.h"
+#include "fake/dns.h"
+
+#define MAXFDS	16
+#define SEC	INT64_C(1000000)
+
+struct drv {
+	struct resolve	*res;
+	struct pollfd	 fds[MAXFDS];
+	size_t		 nfds;
+};
+
+struct got {
+	int				 n;
+	struct smtpprobe_lookup_result	 r;
+	int64_t				 at;
+};
+
+static struct fakedns	*dns;
+static struct drv	 drv;
+
+/* The resolver's socket-state callback: keep a pollfd per socket. */
+static void
+sock_cb(void *arg, int fd, int readable, int writable)
+{
+	struct drv	*d = arg;
+	size_t		 i;
+
+	for (i = 0; i < d->nfds; i++)
+		if (d->fds[i].fd == fd)
+			break;
+	if (!readable && !writable) {
+		if (i < d->nfds)
+			d->fds[i] = d->fds[--d->nfds];
+		return;
+	}
+	if (i == d->nfds) {
+		ck_assert_uint_lt(d->nfds, MAXFDS);
+		d->nfds++;
+	}
+	d->fds[i].fd = fd;
+	d->fds[i].events = (short)((readable ? POLLIN : 0) |
+	    (writable ? POLLOUT : 0));
+}
+
+static void
+done_cb(const struct smtpprobe_lookup_result *r, void *arg)
+{
+	struct got	*g = arg;
+
+	g->n++;
+	g->r = *r;
+	g->at = smtpprobe_now();
+}
+
+/* Drive the resolver as an event loop would, until nothing is pending or
+ * limit (monotonic µs) has passed. */
+static void
+run(int64_t limit)
+{
+	struct pollfd	fds[MAXFDS];
+	size_t		n, i;
+	int64_t		now, next;
+
+	while (resolve_pending(drv.res) > 0 && (now = smtpprobe_now()) <
+	    limit) {
+		next = timeutil_min(resolve_next_timer(drv.res, now), limit);
+		n = drv.nfds;
+		memcpy(fds, drv.fds, n * sizeof(fds[0]));
+		ck_assert_int_ge(poll(fds, n, timeutil_poll_ms(next, now)), 0);
+		now = smtpprobe_now();
+		for (i = 0; i < n; i++)
+			if (fds[i].revents != 0)
+				resolve_process_fd(drv.res, fds[i].fd,
+				    (fds[i].revents & (POLLIN | POLLERR |
+				    POLLHUP)) != 0,
+				    (fds[i].revents & POLLOUT) != 0, now);
+		resolve_process_timers(drv.res, now);
+	}
+}
+
+static void
+setup(void)
+{
+	char	err[256];
+
+	dns = fakedns_start(err, sizeof(err));
+	ck_assert_msg(dns != NULL, "%s", err);
+	ck_assert_int_eq(fakedns_add(dns, "a.fake.test", FAKEDNS_A,
+	    "192.0.2.1"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "v6.fake.test", FAKEDNS_AAAA,
+	    "2001:db8::1"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "both.fake.test", FAKEDNS_A,
+	    "192.0.2.2"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "both.fake.test", FAKEDNS_A,
+	    "192.0.2.3"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "both.fake.test", FAKEDNS_AAAA,
+	    "2001:db8::2"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "mx.fake.test", FAKEDNS_MX,
+	    "20 b.mx.fake.test"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "mx.fake.test", FAKEDNS_MX,
+	    "10 a.mx.fake.test"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "mx.fake.test", FAKEDNS_MX,
+	    "30 c.mx.fake.test"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "mx.fake.test", FAKEDNS_MX,
+	    "10 a2.mx.fake.test"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "nullmx.fake.test", FAKEDNS_MX,
+	    "0 ."), 0);
+	ck_assert_int_eq(fakedns_add(dns, "nullmx.fake.test", FAKEDNS_A,
+	    "192.0.2.9"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "nx.fake.test", FAKEDNS_NXDOMAIN,
+	    NULL), 0);
+	ck_assert_int_eq(fakedns_add(dns, "fail.fake.test", FAKEDNS_SERVFAIL,
+	    NULL), 0);
+	ck_assert_int_eq(fakedns_add(dns, "silent.fake.test", FAKEDNS_SILENT,
+	    NULL), 0);
+	memset(&drv, 0, sizeof(drv));
+	drv.res = resolve_new(fakedns_server(dns), sock_cb, &drv, err,
+	    sizeof(err));
+	ck_assert_msg(drv.res != NULL, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	resolve_free(drv.res);
+	drv.res = NULL;
+	fakedns_stop(dns);
+	dns = NULL;
+}
+
+/* One lookup, run to completion within 5 s; returns its result. */
+static struct got
+lookup(const char *name, unsigned what, int family, int64_t timeout)
+{
+	struct got	g;
+	int64_t		now = smtpprobe_now();
+
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(resolve_lookup(drv.res, name, what, family, now,
+	    now + timeout, done_cb, &g), 0);
+	ck_assert_int_eq(g.n, 0);	/* never called from resolve_lookup */
+	run(now + 5 * SEC);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_uint_eq(resolve_pending(drv.res), 0);
+	return g;
+}
+
+struct row {
+	const char		*name;
+	unsigned		 what;
+	int			 family;
+	enum smtpprobe_outcome	 outcome;
+	const char		*detail;
+	const char		*addrs[4];	/* in order; NULL-ended */
+	const char		*mx[5];		/* in order */
+	int			 null_mx, no_mx;
+};
+
+#define ADDR	SMTPPROBE_LOOKUP_ADDR
+#define MX	SMTPPROBE_LOOKUP_MX
+#define OK	SMTPPROBE_OUTCOME_OK
+#define FAILED	SMTPPROBE_OUTCOME_RESOLVE_FAILED
+
+static const struct row rows[] = {
+	{ "a.fake.test", ADDR, AF_INET, OK, "", { "192.0.2.1" }, { NULL },
+	    0, 0 },
+	{ "a.fake.test", ADDR, AF_UNSPEC, OK, "", { "192.0.2.1" }, { NULL },
+	    0, 0 },
+	{ "A.FAKE.TEST.", ADDR, AF_INET, OK, "", { "192.0.2.1" }, { NULL },
+	    0, 0 },
+	{ "a.fake.test", ADDR, AF_INET6, FAILED, "no AAAA record", { NULL },
+	    { NULL }, 0, 0 },
+	{ "v6.fake.test", ADDR, AF_INET6, OK, "", { "2001:db8::1" }, { NULL },
+	    0, 0 },
+	{ "v6.fake.test", ADDR, AF_INET, FAILED, "no A record", { NULL },
+	    { NULL }, 0, 0 },
+	{ "both.fake.test", ADDR, AF_INET, OK, "",
+	    { "192.0.2.2", "192.0.2.3" }, { NULL }, 0, 0 },
+	{ "both.fake.test", ADDR, AF_INET6, OK, "", { "2001:db8::2" },
+	    { NULL }, 0, 0 },
+	{ "mx.fake.test", MX, AF_UNSPEC, OK, "", { NULL },
+	    { "a.mx.fake.test", "a2.mx.fake.test", "b.mx.fake.test",
+	    "c.mx.fake.test" }, 0, 0 },
+	{ "mx.fake.test", MX | ADDR, AF_UNSPEC, OK, "", { NULL },
+	    { "a.mx.fake.test", "a2.mx.fake.test", "b.mx.fake.test",
+	    "c.mx.fake.test" }, 0, 0 },
+	{ "nullmx.fake.test", MX, AF_UNSPEC, OK, "null MX", { NULL },
+	    { NULL }, 1, 0 },
+	{ "a.fake.test", MX, AF_UNSPEC, OK, "no MX record", { NULL },
+	    { NULL }, 0, 1 },
+	{ "a.fake.test", MX | ADDR, AF_INET, OK, "", { "192.0.2.1" },
+	    { NULL }, 0, 1 },
+	{ "nx.fake.test", ADDR, AF_INET, FAILED, "NXDOMAIN", { NULL },
+	    { NULL }, 0, 0 },
+	{ "nx.fake.test", MX, AF_UNSPEC, FAILED, "NXDOMAIN", { NULL },
+	    { NULL }, 0, 0 },
+	{ "unknown.fake.test", ADDR, AF_UNSPEC, FAILED, "NXDOMAIN", { NULL },
+	    { NULL }, 0, 0 },
+	{ "nx.fake.test", MX | ADDR, AF_UNSPEC, FAILED, "NXDOMAIN", { NULL },
+	    { NULL }, 0, 0 },
+	{ "fail.fake.test", ADDR, AF_INET, FAILED, "SERVFAIL", { NULL },
+	    { NULL }, 0, 0 },
+	{ "fail.fake.test", MX, AF_UNSPEC, FAILED, "SERVFAIL", { NULL },
+	    { NULL }, 0, 0 },
+};
+
+START_TEST(test_resolve_rows)
+{
+	const struct row	*t = &rows[_i];
+	struct got		 g;
+	size_t			 i;
+
+	g = lookup(t->name, t->what, t->family, 4 * SEC);
+	ck_assert_msg(g.r.outcome == t->outcome, "%s: outcome %s (%s)",
+	    t->name, smtpprobe_outcome_name(g.r.outcome), g.r.detail);
+	ck_assert_str_eq(g.r.detail, t->detail);
+	for (i = 0; t->addrs[i] != NULL; i++) {
+		ck_assert_uint_gt(g.r.naddresses, i);
+		ck_assert_str_eq(g.r.addresses[i], t->addrs[i]);
+	}
+	ck_assert_uint_eq(g.r.naddresses, i);
+	for (i = 0; t->mx[i] != NULL; i++) {
+		ck_assert_uint_gt(g.r.nmx, i);
+		ck_assert_str_eq(g.r.mx[i].host, t->mx[i]);
+	}
+	ck_assert_uint_eq(g.r.nmx, i);
+	ck_assert_int_eq(g.r.null_mx, t->null_mx);
+	ck_assert_int_eq(g.r.no_mx, t->no_mx);
+	ck_assert_int_gt(g.r.duration_us, 0);
+	ck_assert_int_lt(g.r.duration_us, 4 * SEC);
+	ck_assert_uint_gt(fakedns_queries(dns, t->name, 0), 0);
+}
+END_TEST
+
+/* AF_UNSPEC: both families, each address once. */
+START_TEST(test_resolve_unspec)
+{
+	struct got	g;
+	size_t		i;
+	int		v4 = 0, v6 = 0;
+
+	g = lookup("both.fake.test", ADDR, AF_UNSPEC, 4 * SEC);
+	ck_assert_int_eq(g.r.outcome, OK);
+	ck_assert_uint_eq(g.r.naddresses, 3);
+	for (i = 0; i < g.r.naddresses; i++) {
+		v6 += strchr(g.r.addresses[i], ':') != NULL;
+		v4 += strchr(g.r.addresses[i], ':') == NULL;
+	}
+	ck_assert_int_eq(v4, 2);
+	ck_assert_int_eq(v6, 1);
+	ck_assert_uint_eq(fakedns_queries(dns, "both.fake.test", 1), 1);
+	ck_assert_uint_eq(fakedns_queries(dns, "both.fake.test", 28), 1);
+}
+END_TEST
+
+/* MX preferences come through. */
+START_TEST(test_resolve_mx_preference)
+{
+	struct got	g;
+
+	g = lookup("mx.fake.test", MX, AF_UNSPEC, 4 * SEC);
+	ck_assert_uint_eq(g.r.nmx, 4);
+	ck_assert_uint_eq(g.r.mx[0].preference, 10);
+	ck_assert_uint_eq(g.r.mx[1].preference, 10);
+	ck_assert_uint_eq(g.r.mx[2].preference, 20);
+	ck_assert_uint_eq(g.r.mx[3].preference, 30);
+}
+END_TEST
+
+/* A server that never answers: TIMEOUT when the deadline comes, not
+ * c-ares' own (seconds later) timeout. */
+START_TEST(test_resolve_silent_deadline)
+{
+	struct got	g;
+	int64_t		start = smtpprobe_now();
+
+	g = lookup("silent.fake.test", ADDR, AF_INET, 300000);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_str_eq(g.r.detail, "DNS timeout");
+	ck_assert_int_ge(g.at - start, 300000);
+	/* Generous bound: well under c-ares' first retry (1 s). */
+	ck_assert_int_lt(g.at - start, 800000);
+	ck_assert_int_ge(g.r.duration_us, 300000);
+	/* Orphaned queries were cancelled: no socket left to watch. */
+	ck_assert_uint_eq(drv.nfds, 0);
+	ck_assert_int_eq(resolve_next_timer(drv.res, smtpprobe_now()),
+	    INT64_MAX);
+}
+END_TEST
+
+/* A deadline that has passed already ends the lookup without a query. */
+START_TEST(test_resolve_past_deadline)
+{
+	struct got	g;
+
+	g = lookup("a.fake.test", ADDR, AF_INET, 0);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_uint_eq(fakedns_queries(dns, NULL, 0), 0);
+}
+END_TEST
+
+struct lit {
+	const char		*name;
+	int			 family;
+	unsigned		 what;
+	enum smtpprobe_outcome	 outcome;
+	const char		*addr;
+};
+
+static const struct lit lits[] = {
+	{ "192.0.2.7", AF_UNSPEC, ADDR, OK, "192.0.2.7" },
+	{ "192.0.2.7", AF_INET, ADDR | MX, OK, "192.0.2.7" },
+	{ "192.0.2.7", AF_INET6, ADDR, FAILED, NULL },
+	{ "2001:DB8:0:0::25", AF_UNSPEC, ADDR, OK, "2001:db8::25" },
+	{ "::1", AF_INET6, ADDR, OK, "::1" },
+	{ "::1", AF_INET, ADDR, FAILED, NULL },
+	/* Not names DNS should see: failed without a query. */
+	{ "", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "a..b", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ ".", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "bad name.test", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "ctl\x01.test", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "m\xc3\xbcller.test", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "[192.0.2.1]", AF_UNSPEC, ADDR, FAILED, NULL },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    ".test", AF_UNSPEC, ADDR, FAILED, NULL },
+};
+
+START_TEST(test_resolve_no_packet)
+{
+	const struct lit	*t = &lits[_i];
+	struct got		 g;
+
+	g = lookup(t->name, t->what, t->family, 4 * SEC);
+	ck_assert_msg(g.r.outcome == t->outcome, "\"%s\": %s (%s)", t->name,
+	    smtpprobe_outcome_name(g.r.outcome), g.r.detail);
+	if (t->addr != NULL) {
+		ck_assert_uint_eq(g.r.naddresses, 1);
+		ck_assert_str_eq(g.r.addresses[0], t->addr);
+		ck_assert_int_eq(g.r.duration_us, 0);
+	} else {
+		ck_assert_uint_eq(g.r.naddresses, 0);
+		ck_assert_str_ne(g.r.detail, "");
+	}
+	ck_assert_uint_eq(fakedns_queries(dns, NULL, 0), 0);
+	ck_assert_uint_eq(drv.nfds, 0);
+}
+END_TEST
+
+/* A long name (254 octets) is refused before DNS. */
+START_TEST(test_resolve_long_name)
+{
+	char		name[300];
+	struct got	g;
+	size_t		i;
+
+	for (i = 0; i < 254; i++)
+		name[i] = (i % 10 == 9) ? '.' : 'a';
+	name[254] = '\0';
+	g = lookup(name, ADDR, AF_UNSPEC, 4 * SEC);
+	ck_assert_int_eq(g.r.outcome, FAILED);
+	ck_assert_uint_eq(fakedns_queries(dns, NULL, 0), 0);
+}
+END_TEST
+
+/* Many lookups at once, mixed answers: each gets its own result. */
+START_TEST(test_resolve_many)
+{
+	static const char *const	 names[] = { "a.fake.test",
+					    "nx.fake.test", "v6.fake.test",
+					    "192.0.2.5", "mx.fake.test" };
+	struct got			 g[50];
+	int64_t				 now = smtpprobe_now();
+	size_t				 i;
+
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < 50; i++)
+		ck_assert_int_eq(resolve_lookup(drv.res, names[i % 5],
+		    i % 5 == 4 ? MX : ADDR, AF_UNSPEC, now, now + 4 * SEC,
+		    done_cb, &g[i]), 0);
+	ck_assert_uint_eq(resolve_pending(drv.res), 50);
+	run(now + 5 * SEC);
+	for (i = 0; i < 50; i++) {
+		ck_assert_int_eq(g[i].n, 1);
+		ck_assert_int_eq(g[i].r.outcome, i % 5 == 1 ? FAILED : OK);
+	}
+	ck_assert_uint_eq(g[3].r.naddresses, 1);
+	ck_assert_str_eq(g[3].r.addresses[0], "192.0.2.5");
+	ck_assert_uint_eq(g[4].r.nmx, 4);
+}
+END_TEST
+
+/* Freeing the resolver answers pending lookups INTERNAL "cancelled". */
+START_TEST(test_resolve_free_pending)
+{
+	struct got	g, h;
+	int64_t		now = smtpprobe_now();
+
+	memset(&g, 0, sizeof(g));
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(resolve_lookup(drv.res, "silent.fake.test", ADDR,
+	    AF_INET, now, now + 4 * SEC, done_cb, &g), 0);
+	ck_assert_int_eq(resolve_lookup(drv.res, "192.0.2.1", ADDR,
+	    AF_INET, now, now + 4 * SEC, done_cb, &h), 0);
+	resolve_free(drv.res);
+	drv.res = NULL;
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_INTERNAL);
+	ck_assert_str_eq(g.r.detail, "cancelled");
+	/* A literal already answered keeps its answer. */
+	ck_assert_int_eq(h.n, 1);
+	ck_assert_int_eq(h.r.outcome, OK);
+}
+END_TEST
+
+START_TEST(test_resolve_bad_args)
+{
+	struct got	 g;
+	char		 err[256];
+	struct resolve	*r;
+
+	ck_assert_int_eq(resolve_lookup(drv.res, NULL, ADDR, AF_UNSPEC, 0, 1,
+	    done_cb, &g), -1);
+	ck_assert_int_eq(resolve_lookup(drv.res, "a.test", 0, AF_UNSPEC, 0, 1,
+	    done_cb, &g), -1);
+	ck_assert_int_eq(resolve_lookup(drv.res, "a.test", 0x80, AF_UNSPEC,
+	    0, 1, done_cb, &g), -1);
+	ck_assert_int_eq(resolve_lookup(drv.res, "a.test", ADDR, 12345, 0, 1,
+	    done_cb, &g), -1);
+	ck_assert_int_eq(resolve_lookup(drv.res, "a.test", ADDR, AF_UNSPEC, 0,
+	    1, NULL, &g), -1);
+	ck_assert_uint_eq(resolve_pending(drv.res), 0);
+	r = resolve_new("not-an-address", NULL, NULL, err, sizeof(err));
+	ck_assert_ptr_null(r);
+	ck_assert_str_ne(err, "");
+	ck_assert_ptr_null(resolve_new("", NULL, NULL, err, sizeof(err)));
+	r = resolve_new("[::1]:5353,127.0.0.1:53", NULL, NULL, err,
+	    sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	resolve_free(r);
+	resolve_free(NULL);
+	ck_assert_int_eq(resolve_is_ip_literal("192.0.2.1"), 1);
+	ck_assert_int_eq(resolve_is_ip_literal("::ffff:192.0.2.1"), 1);
+	ck_assert_int_eq(resolve_is_ip_literal("[::1]"), 0);
+	ck_assert_int_eq(resolve_is_ip_literal("192.0.2"), 0);
+	ck_assert_int_eq(resolve_is_ip_literal("example.org"), 0);
+	ck_assert_int_eq(resolve_is_ip_literal(NULL), 0);
+}
+END_TEST
+
+static Suite *
+resolve_suite(void)
+{
+	Suite	*s = suite_create("resolve");
+	TCase	*tc = tcase_create("resolve");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_resolve_rows, 0,
+	    (int)(sizeof(rows) / sizeof(rows[0])));
+	tcase_add_test(tc, test_resolve_unspec);
+	tcase_add_test(tc, test_resolve_mx_preference);
+	tcase_add_test(tc, test_resolve_silent_deadline);
+	tcase_add_test(tc, test_resolve_past_deadline);
+	tcase_add_loop_test(tc, test_resolve_no_packet, 0,
+	    (int)(sizeof(lits) / sizeof(lits[0])));
+	tcase_add_test(tc, test_resolve_long_name);
+	tcase_add_test(tc, test_resolve_many);
+	tcase_add_test(tc, test_resolve_free_pending);
+	tcase_add_test(tc, test_resolve_bad_args);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	return s;
+}
+CHECK_SUITE(resolve_suite)
