@@ -156,6 +156,11 @@ struct smtpprobe {
 	char			 in[4096];
 	size_t			 inlen, inoff;
 
+	/* The shared SSL_CTX (a reference), taken when the probe is made
+	 * so that loading a trust store is never counted as a phase. */
+	SSL_CTX			*ssl_ctx;
+	char			 ssl_err[160];
+
 	char			*trace;
 	size_t			 tracelen, tracecap;
 	char			 error[160];
@@ -651,19 +656,16 @@ start_attempt(struct smtpprobe *p, int64_t now)
 static enum probe_next
 start_tls(struct smtpprobe *p, int64_t now, enum probe_state next)
 {
-	SSL_CTX	*ssl;
 	char	 err[200];
 
 	set_state(p, next, now);
-	if ((ssl = ctx_ssl(p->ctx, p->ca_file, err, sizeof(err))) == NULL)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0, err);
-	if (tls_conn_start(&p->tls, ssl, p->fd, p->sni, p->min_tls,
+	if (p->ssl_ctx == NULL)
+		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0,
+		    p->ssl_err);
+	if (tls_conn_start(&p->tls, p->ssl_ctx, p->fd, p->sni, p->min_tls,
 	    !(p->flags & SMTPPROBE_F_NO_QUICKACK), &p->res.cert, err,
-	    sizeof(err)) == -1) {
-		SSL_CTX_free(ssl);
+	    sizeof(err)) == -1)
 		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0, err);
-	}
-	SSL_CTX_free(ssl);	/* the SSL holds its own reference */
 	return NEXT_AGAIN;
 }
 
@@ -742,6 +744,21 @@ min_tls_text(const struct smtpprobe *p)
 	    smtpprobe_tls_version_name(p->min_tls);
 }
 
+/* After a completed handshake: on to the banner (implicit TLS) or to
+ * EHLO again (STARTTLS). */
+static enum probe_next
+after_tls(struct smtpprobe *p, int64_t now)
+{
+	if (p->state == PROBE_TLS_IMPLICIT) {
+		set_state(p, PROBE_BANNER, now);
+		return NEXT_AGAIN;
+	}
+	/* RFC 3207 §4.2: forget what was learned, EHLO again. */
+	queue_hello(p, "EHLO");
+	set_state(p, PROBE_EHLO_TLS, now);
+	return NEXT_AGAIN;
+}
+
 static enum probe_next
 h_tls(struct smtpprobe *p, int64_t now)
 {
@@ -750,6 +767,8 @@ h_tls(struct smtpprobe *p, int64_t now)
 	char			 buf[200];
 	X509			*leaf;
 
+	if (p->tls_on)
+		return after_tls(p, now);
 	st = tls_conn_handshake(&p->tls);
 	switch (st) {
 	case TLS_OK:
@@ -803,13 +822,11 @@ h_tls(struct smtpprobe *p, int64_t now)
 	} else if (p->res.cert.nverify_errors > 0)
 		tracef(p, "certificate not verified (not judged): %s",
 		    p->res.cert.verify_text);
-	if (p->state == PROBE_TLS_IMPLICIT) {
-		set_state(p, PROBE_BANNER, now);
-		return NEXT_AGAIN;
-	}
-	/* RFC 3207 §4.2: forget what was learned, EHLO again. */
-	queue_hello(p, "EHLO");
-	set_state(p, PROBE_EHLO_TLS, now);
+	/*
+	 * The next phase starts in the next turn of the step loop, with the
+	 * clock read again: the CPU spent on the server's flight (key
+	 * exchange, chain verification) belongs to the handshake.
+	 */
 	return NEXT_AGAIN;
 }
 
@@ -1115,6 +1132,9 @@ smtpprobe_new(struct smtpprobe_ctx *ctx, const struct smtpprobe_params *pa,
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (pa->mode != SMTPPROBE_MODE_PLAIN)
+		p->ssl_ctx = ctx_ssl(ctx, p->ca_file, p->ssl_err,
+		    sizeof(p->ssl_err));
 
 	if (pa->naddresses > 0) {
 		for (i = 0; i < pa->naddresses; i++)
@@ -1145,6 +1165,7 @@ smtpprobe_free(struct smtpprobe *p)
 	if (p == NULL)
 		return;
 	close_conn(p);
+	SSL_CTX_free(p->ssl_ctx);
 	reply_free(&p->reply);
 	free(p->host);
 	free(p->verify_name);

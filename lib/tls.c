@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,7 +246,8 @@ tls_conn_start(struct tls_conn *tc, SSL_CTX *ctx, int fd, const char *sni,
 	}
 	/* RFC 6066 §3: no SNI for an IP literal (the caller filters). */
 	if (sni != NULL && *sni != '\0' &&
-	    SSL_set_tlsext_host_name(tc->ssl, sni) != 1) {
+	    SSL_ctrl(tc->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+	    TLSEXT_NAMETYPE_host_name, (void *)(uintptr_t)sni) != 1) {
 		ssl_err_text(err, errlen, "SNI");
 		goto fail;
 	}
