@@ -416,7 +416,8 @@ options_parse(int argc, char *const argv[], struct plugin_config *cfg,
 			version = 1;
 			break;
 		case ':':
-			if (optopt != 0 && optopt < 256)
+			if (optopt != 0 && optopt < 256 &&
+			    strncmp(argv[optind - 1], "--", 2) != 0)
 				return options_fail(err, errlen, "option -%c "
 				    "needs an argument", optopt);
 			return options_fail(err, errlen, "option '%s' needs "
@@ -424,7 +425,8 @@ options_parse(int argc, char *const argv[], struct plugin_config *cfg,
 			    show, sizeof(show)));
 		case '?':
 		default:
-			if (optopt != 0 && optopt < 256)
+			if (optopt != 0 && optopt < 256 &&
+			    strncmp(argv[optind - 1], "--", 2) != 0)
 				return options_fail(err, errlen, "unknown "
 				    "option -%c", optopt);
 			return options_fail(err, errlen, "unknown option "

@@ -42,6 +42,8 @@ range_parse(const char *s, struct range *r, char *err, size_t errlen)
 	} else {
 		if (strchr(colon + 1, ':') != NULL)
 			return range_fail(r, err, errlen, s, "more than one ':'");
+		if (colon == p && colon[1] == '\0')
+			return range_fail(r, err, errlen, s, "no bounds");
 		if (colon - p == 1 && *p == '~')
 			r->start_inf = 1;
 		else if (colon == p)
