@@ -422,8 +422,8 @@ prober_start(const struct prober_params *pp, char *err, size_t errlen)
 	}
 	return p;
 fail:
-	p->nworkers = i;
-	prober_stop(p);
+	p->nworkers = i + 1;	/* the failed one is initialised, not started */
+	prober_free(p);
 	return NULL;
 }
 
@@ -511,10 +511,25 @@ prober_stop(struct prober *p)
 		w = &p->w[i];
 		if (w->started)
 			pthread_join(w->thread, NULL);
-		else
+		else {
 			smtpprobe_loop_free(w->loop);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
+			w->loop = NULL;
+		}
+		w->started = 0;
+	}
+}
+
+void
+prober_free(struct prober *p)
+{
+	size_t	 i;
+
+	if (p == NULL)
+		return;
+	prober_stop(p);
+	for (i = 0; i < p->nworkers; i++) {
+		pthread_mutex_destroy(&p->w[i].mu);
+		pthread_cond_destroy(&p->w[i].cv);
 	}
 	smtpprobe_ctx_free(p->ctx);
 	free(p);

@@ -85,9 +85,12 @@ int		 prober_submit(struct prober *, const struct prober_request *);
 /*
  * Stop: in-flight probes are cancelled (their results say timeout),
  * queued jobs complete as CANCELLED; every done() has been called when
- * this returns.  Later submits fail.  Then frees everything.
+ * this returns.  Later submits fail (the object stays valid).
+ * Idempotent.
  */
 void		 prober_stop(struct prober *);
+/* Stop if needed, then free.  NULL ok. */
+void		 prober_free(struct prober *);
 /* Probes currently running (for the in-flight gauge). */
 int64_t		 prober_inflight(const struct prober *);
 

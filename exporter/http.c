@@ -1,0 +1,545 @@
+/*
+ * http.c: the exporter's HTTP endpoints on libmicrohttpd 0.9.75 with its
+ * internal epoll thread.  Nothing here blocks that thread on a probe:
+ * /probe suspends its connection, hands the job to the prober, and the
+ * prober's done callback (on a worker thread) writes the answer and
+ * resumes the connection.  Every request gets its context from the URI
+ * log callback, which also keeps the raw query string (MHD hands the
+ * access handler a decoded path only).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "app.h"
+#include "html.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "probe_metrics.h"
+#include "query.h"
+#include "selfmetrics.h"
+#include "strbuf.h"
+
+#define HTTP_REALM		"smtp_ports_exporter"
+#define HTTP_TEXT		"text/plain; charset=utf-8"
+#define HTTP_HTML		"text/html; charset=utf-8"
+#define HTTP_MAX_BODY		(64 * 1024)
+
+struct http {
+	struct MHD_Daemon	*mhd;
+};
+
+/* One request, from the URI log callback to the completed callback. */
+struct http_req {
+	struct MHD_Connection	*conn;
+	char			*uri;		/* raw, with the query */
+	int			 seen;		/* headers handled */
+	int			 suspended;
+	int			 done;		/* answer ready (set by the
+						   prober thread) */
+	unsigned		 status;
+	char			*body;		/* malloc'ed; MHD frees */
+	size_t			 len;
+	const char		*ctype;
+	size_t			 body_bytes;	/* uploaded, discarded */
+	enum selfmetrics_endpoint ep;
+	int			 debug;
+};
+
+static void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_req	*r;
+
+	(void)cls;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->conn = conn;
+	r->uri = strdup(uri != NULL ? uri : "");
+	r->ep = SELFMETRICS_EP_OTHER;
+	return r;
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req	*r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	free(r->uri);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[512];
+	size_t	 n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_msg(LOG_LEVEL_WARN, "libmicrohttpd", "err", msg, NULL);
+}
+
+/* Queue body (malloc'ed, taken over) with status and content type. */
+static enum MHD_Result
+http_send(struct http_req *r, unsigned status, const char *ctype,
+    char *body, size_t len, const char *allow)
+{
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+
+	if (body == NULL) {
+		status = 500;
+		ctype = HTTP_TEXT;
+		len = 0;
+	}
+	resp = MHD_create_response_from_buffer(len, body != NULL ? body :
+	    (void *)(uintptr_t)"", body != NULL ? MHD_RESPMEM_MUST_FREE :
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	selfmetrics_request(r->ep, status);
+	return ret;
+}
+
+static enum MHD_Result
+http_text(struct http_req *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A one-line text answer (errors, health). */
+static enum MHD_Result
+http_text(struct http_req *r, unsigned status, const char *fmt, ...)
+{
+	char	 line[512], *body;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if ((body = malloc((size_t)n + 2)) != NULL) {
+		memcpy(body, line, (size_t)n);
+		body[n] = '\n';
+		body[n + 1] = '\0';
+	}
+	return http_send(r, status, HTTP_TEXT, body, (size_t)n + 1, NULL);
+}
+
+static enum MHD_Result
+http_405(struct http_req *r, const char *allow)
+{
+	char	*body = strdup("method not allowed\n");
+
+	return http_send(r, 405, HTTP_TEXT, body, body != NULL ?
+	    strlen(body) : 0, allow);
+}
+
+static enum MHD_Result
+http_buf(struct http_req *r, unsigned status, const char *ctype,
+    struct strbuf *b)
+{
+	size_t	 len = b->len;
+	char	*s = strbuf_steal(b);
+
+	strbuf_free(b);
+	return http_send(r, status, ctype, s, len, NULL);
+}
+
+/* --- /probe ------------------------------------------------------------- */
+
+/* Runs on a prober thread: write the answer, then resume. */
+static void
+http_probe_done(struct prober_job *job, void *arg)
+{
+	struct http_req			*r = arg;
+	struct probe_metrics_entry	 e[PROBER_MAX_ITEMS];
+	struct strbuf			 b;
+	size_t				 i;
+	char				 ps[48];
+
+	strbuf_init(&b);
+	switch (job->status) {
+	case PROBER_STATUS_DENIED:
+		r->status = 403;
+		strbuf_printf(&b, "target not allowed by allow_targets\n");
+		r->ctype = HTTP_TEXT;
+		break;
+	case PROBER_STATUS_CANCELLED:
+		r->status = 503;
+		strbuf_printf(&b, "shutting down\n");
+		r->ctype = HTTP_TEXT;
+		break;
+	case PROBER_STATUS_DONE:
+	case PROBER_STATUS_COUNT:
+	default:
+		for (i = 0; i < job->nitems; i++) {
+			e[i].r = &job->items[i].res;
+			e[i].policy = job->items[i].policy;
+			e[i].target = NULL;
+			e[i].with_address = job->multi_address;
+		}
+		r->status = 200;
+		r->ctype = METRICS_CONTENT_TYPE;
+		if (r->debug) {
+			r->ctype = HTTP_TEXT;
+			for (i = 0; i < job->nitems; i++) {
+				const struct smtpprobe_result *res = e[i].r;
+
+				smtpprobe_portspec_format(
+				    &(struct smtpprobe_portspec){ res->port,
+				    res->mode, e[i].policy }, ps, sizeof(ps));
+				strbuf_printf(&b, "=== %s %s [%s]: %s in %s%s%s"
+				    "\n", job->host, ps, res->address,
+				    smtpprobe_outcome_name(res->outcome),
+				    smtpprobe_phase_name(res->phase),
+				    res->detail[0] != '\0' ? ": " : "",
+				    res->detail);
+				if (res->transcript != NULL)
+					strbuf_puts(&b, res->transcript);
+				if (b.len > 0 && b.data[b.len - 1] != '\n')
+					strbuf_putc(&b, '\n');
+			}
+			strbuf_puts(&b, "\n=== metrics\n");
+		}
+		probe_metrics_write_probe(&b, e, job->nitems,
+		    job->duration_us);
+		break;
+	}
+	r->len = b.len;
+	r->body = strbuf_steal(&b);
+	strbuf_free(&b);
+	r->done = 1;
+	MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result
+http_probe(struct http_req *r)
+{
+	const struct app		*a = app_get();
+	const struct config_module	*m;
+	struct prober_request		 req;
+	struct config			*cfg;
+	struct query			 q;
+	const char			*qs, *hdr;
+	char				 err[256];
+	int64_t				 timeout;
+	enum MHD_Result			 ret;
+
+	qs = strchr(r->uri, '?');
+	if (query_parse(qs != NULL ? qs + 1 : NULL, &q, err,
+	    sizeof(err)) == -1)
+		return http_text(r, 400, "%s", err);
+	cfg = app_config();
+	if ((m = config_module(cfg, q.module)) == NULL) {
+		ret = http_text(r, 400, "unknown module \"%s\"", q.module);
+		goto out;
+	}
+	if (q.have_ports && !m->allow_port_override) {
+		ret = http_text(r, 400, "module \"%s\" does not allow ports=",
+		    m->name);
+		goto out;
+	}
+	hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    "X-Prometheus-Scrape-Timeout-Seconds");
+	if (query_timeout(hdr, a->timeout_offset_us, m->timeout_us, &timeout,
+	    err, sizeof(err)) == -1) {
+		ret = http_text(r, 400, "%s", err);
+		goto out;
+	}
+	/* denied without DNS whenever the rules allow it: no packet */
+	if (allow_check(&cfg->allow, q.target) == ALLOW_VERDICT_NO) {
+		log_msg(LOG_LEVEL_DEBUG, "target denied", "target", q.target,
+		    NULL);
+		ret = http_text(r, 403, "target \"%s\" not allowed by "
+		    "allow_targets", q.target);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.cfg = cfg;
+	req.module = m;
+	req.host = q.target;
+	req.ports = q.have_ports ? q.ports : m->ports;
+	req.nports = q.have_ports ? q.nports : m->nports;
+	req.timeout_us = timeout;
+	req.trace = q.debug;
+	req.check_allow = 1;
+	req.limited = 1;
+	req.done = http_probe_done;
+	req.arg = r;
+	r->debug = q.debug;
+	/* suspend first: the answer may be ready before submit returns */
+	MHD_suspend_connection(r->conn);
+	r->suspended = 1;
+	if (prober_submit(a->prober, &req) == -1) {
+		r->status = 503;
+		r->ctype = HTTP_TEXT;
+		r->body = strdup("too many probes in progress, or shutting "
+		    "down\n");
+		r->len = r->body != NULL ? strlen(r->body) : 0;
+		r->done = 1;
+		MHD_resume_connection(r->conn);
+	}
+	ret = MHD_YES;
+out:
+	config_unref(cfg);
+	return ret;
+}
+
+/* --- the other endpoints ------------------------------------------------ */
+
+static enum MHD_Result
+http_metrics(struct http_req *r)
+{
+	const struct app	*a = app_get();
+	struct strbuf		 b;
+
+	strbuf_init(&b);
+	selfmetrics_write(&b, a->prober != NULL ?
+	    prober_inflight(a->prober) : 0);
+	if (a->sched != NULL)
+		scheduler_write_metrics(a->sched, &b);
+	return http_buf(r, 200, METRICS_CONTENT_TYPE, &b);
+}
+
+static enum MHD_Result
+http_root(struct http_req *r)
+{
+	const struct app	*a = app_get();
+	struct config		*cfg = app_config();
+	struct strbuf		 b;
+	char			 ps[48];
+	size_t			 i, k;
+
+	strbuf_init(&b);
+	strbuf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>SMTP Ports Exporter</title></head><body>\n"
+	    "<h1>SMTP Ports Exporter</h1>\n<p>Version ");
+	html_escape(&b, smtpprobe_version());
+	strbuf_puts(&b, ", ");
+	html_escape(&b, smtpprobe_openssl_version());
+	strbuf_puts(&b, ". Configuration ");
+	html_escape(&b, cfg->path != NULL ? cfg->path : "(built-in)");
+	strbuf_puts(&b, selfmetrics_reload_ok() ? "" :
+	    " (<b>last reload failed</b>)");
+	strbuf_puts(&b, ".</p>\n<ul><li><a href=\"metrics\">Metrics</a></li>"
+	    "<li><a href=\"probe?target=localhost&amp;debug=true\">Probe "
+	    "localhost (debug)</a></li><li><a href=\"-/healthy\">Health</a>"
+	    "</li></ul>\n<h2>Modules</h2>\n<table border=\"1\"><tr><th>name"
+	    "</th><th>ports</th><th>timeout</th></tr>\n");
+	for (i = 0; i < cfg->nmodules; i++) {
+		const struct config_module *m = &cfg->modules[i];
+
+		strbuf_puts(&b, "<tr><td>");
+		html_escape(&b, m->name);
+		strbuf_puts(&b, "</td><td>");
+		for (k = 0; k < m->nports; k++) {
+			if (k > 0)
+				strbuf_puts(&b, ", ");
+			html_escape(&b, smtpprobe_portspec_format(&m->ports[k],
+			    ps, sizeof(ps)));
+		}
+		strbuf_printf(&b, "</td><td>%.3fs</td></tr>\n",
+		    (double)m->timeout_us / 1e6);
+	}
+	strbuf_puts(&b, "</table>\n<h2>Scheduled targets</h2>\n<table "
+	    "border=\"1\"><tr><th>name</th><th>host</th><th>module</th>"
+	    "<th>last result</th></tr>\n");
+	if (a->sched != NULL)
+		scheduler_write_html(a->sched, &b);
+	strbuf_puts(&b, "</table>\n</body></html>\n");
+	config_unref(cfg);
+	return http_buf(r, 200, HTTP_HTML, &b);
+}
+
+static enum MHD_Result
+http_reload(struct http_req *r)
+{
+	char	 err[512];
+
+	if (app_reload(err, sizeof(err)) == -1)
+		return http_text(r, 500, "failed to reload config: %s", err);
+	return http_text(r, 200, "OK");
+}
+
+static int
+http_is(const char *method, const char *m)
+{
+	return strcmp(method, m) == 0;
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	const struct app	*a = app_get();
+	struct http_req		*r = *con_cls;
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+	char			*user, *pass = NULL;
+	int			 get, ok;
+
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	if (r == NULL)
+		return MHD_NO;	/* out of memory in http_uri_log */
+	if (r->done) {
+		/* resumed by the prober: the answer is ready */
+		char *body = r->body;
+
+		r->body = NULL;
+		r->done = 0;
+		return http_send(r, r->status, r->ctype, body, r->len, NULL);
+	}
+	if (r->suspended)
+		return MHD_YES;
+	if (!r->seen) {
+		r->seen = 1;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		/* no endpoint takes a body: count and drop it */
+		r->body_bytes += *upload_data_size;
+		*upload_data_size = 0;
+		return r->body_bytes > HTTP_MAX_BODY ? MHD_NO : MHD_YES;
+	}
+
+	if (strcmp(url, "/probe") == 0)
+		r->ep = SELFMETRICS_EP_PROBE;
+	else if (strcmp(url, "/metrics") == 0)
+		r->ep = SELFMETRICS_EP_METRICS;
+	else if (strcmp(url, "/") == 0)
+		r->ep = SELFMETRICS_EP_ROOT;
+	else if (strcmp(url, "/-/healthy") == 0)
+		r->ep = SELFMETRICS_EP_HEALTHY;
+	else if (strcmp(url, "/-/ready") == 0)
+		r->ep = SELFMETRICS_EP_READY;
+	else if (strcmp(url, "/-/reload") == 0)
+		r->ep = SELFMETRICS_EP_RELOAD;
+
+	if (webconfig_has_users(a->wc)) {
+		user = MHD_basic_auth_get_username_password(conn, &pass);
+		ok = user != NULL && webconfig_check(a->wc, user, pass);
+		if (user != NULL)
+			MHD_free(user);
+		if (pass != NULL)
+			MHD_free(pass);
+		if (!ok) {
+			resp = MHD_create_response_from_buffer(
+			    strlen("Unauthorized\n"),
+			    (void *)(uintptr_t)"Unauthorized\n",
+			    MHD_RESPMEM_PERSISTENT);
+			if (resp == NULL)
+				return MHD_NO;
+			MHD_add_response_header(resp,
+			    MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_TEXT);
+			ret = MHD_queue_basic_auth_fail_response(conn,
+			    HTTP_REALM, resp);
+			MHD_destroy_response(resp);
+			selfmetrics_request(r->ep, 401);
+			return ret;
+		}
+	}
+
+	get = http_is(method, MHD_HTTP_METHOD_GET) ||
+	    http_is(method, MHD_HTTP_METHOD_HEAD);
+	switch (r->ep) {
+	case SELFMETRICS_EP_PROBE:
+		return get ? http_probe(r) : http_405(r, "GET, HEAD");
+	case SELFMETRICS_EP_METRICS:
+		return get ? http_metrics(r) : http_405(r, "GET, HEAD");
+	case SELFMETRICS_EP_ROOT:
+		return get ? http_root(r) : http_405(r, "GET, HEAD");
+	case SELFMETRICS_EP_HEALTHY:
+		return get ? http_text(r, 200, "Healthy") :
+		    http_405(r, "GET, HEAD");
+	case SELFMETRICS_EP_READY:
+		return get ? http_text(r, 200, "Ready") :
+		    http_405(r, "GET, HEAD");
+	case SELFMETRICS_EP_RELOAD:
+		return http_is(method, MHD_HTTP_METHOD_POST) ||
+		    http_is(method, MHD_HTTP_METHOD_PUT) ? http_reload(r) :
+		    http_405(r, "POST, PUT");
+	case SELFMETRICS_EP_OTHER:
+	case SELFMETRICS_EP_COUNT:
+	default:
+		return http_text(r, 404, "not found");
+	}
+}
+
+struct http *
+http_start(const struct http_params *hp, char *err, size_t errlen)
+{
+	const struct app	*a = app_get();
+	struct http		*h;
+	unsigned int		 flags;
+	const char		*cert, *key;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME;
+	cert = webconfig_cert_pem(a->wc);
+	key = webconfig_key_pem(a->wc);
+	if (cert != NULL)
+		flags |= MHD_USE_TLS;
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_access, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)hp->listen_fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hp->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hp->connection_timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)hp->per_ip_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		snprintf(err, errlen, "cannot start the HTTP server (see the "
+		    "libmicrohttpd message above)");
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}
