@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "fuzz_util.h"
-#include "range.h"
+#include "plugin/range.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
