@@ -108,6 +108,11 @@ static const struct server_step s_helo[] = {
 	SEND("502 5.5.2 Error: command not recognized\r\n"),
 	EXPECT("HELO"), SEND("250 mail.fake.test\r\n"), END
 };
+static const struct server_step s_helo_reject[] = {
+	SEND(GREETING), EXPECT("EHLO"),
+	SEND("500 5.5.1 Error: command not recognized\r\n"),
+	EXPECT("HELO"), SEND("550 5.7.1 HELO refused\r\n"), END
+};
 /* Orderly closes, one per phase of the dialogue. */
 static const struct server_step s_close_banner[] = {
 	SEND("220-mail.fake.test ESMTP\r\n"), CLOSE, END
@@ -259,6 +264,7 @@ static const struct server_scenario scenarios[] = {
 	{ "starttls454", "STARTTLS answered 454", s_starttls454, 0 },
 	{ "ehlo-reject", "EHLO and HELO answered 550", s_ehlo_reject, 0 },
 	{ "helo", "EHLO answered 502, HELO 250", s_helo, 0 },
+	{ "helo-reject", "EHLO answered 500, HELO 550", s_helo_reject, 0 },
 	{ "close", "closes after the greeting", s_close, 0 },
 	{ "close-banner", "closes in the middle of the greeting",
 	    s_close_banner, 0 },

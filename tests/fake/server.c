@@ -98,7 +98,8 @@ struct conn {
 	int				 skipping;	/* cut line's rest */
 
 	int				 greeted;
-	int				 early_logged;
+	int				 early_logged;	/* this turn */
+	int				 listening;	/* client's turn */
 	int				 peer_gone;
 	int				 draining;
 	int64_t				 delay_until;	/* ms, 0: none */
@@ -525,9 +526,10 @@ conn_reset(struct conn *c)
 }
 
 /*
- * Peek at bytes a client sends before the greeting is complete (RFC 5321
- * §4.3.1: the client waits for the greeting; postscreen blocklists talkers)
- * and log them once.  Returns -1 if the client has gone.
+ * Peek at bytes a client sends while the server has not finished its
+ * turn: before the complete greeting (RFC 5321 §4.3.1; postscreen
+ * blocklists such talkers) or in the middle of a multi-line reply, and
+ * log them once per turn.  Returns -1 if the client has gone.
  */
 static int
 conn_check_early(struct conn *c)
@@ -535,7 +537,7 @@ conn_check_early(struct conn *c)
 	char	buf[128], pr[LOG_LINE / 2];
 	ssize_t	n;
 
-	if (c->greeted || c->early_logged)
+	if (c->listening || c->early_logged)
 		return 0;
 	if (c->ssl != NULL) {
 		int	r;
@@ -554,7 +556,8 @@ conn_check_early(struct conn *c)
 		n = recv(c->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 	if (n > 0) {
 		printable(pr, sizeof(pr), buf, (size_t)n);
-		conn_log(c, "EARLY: %s", pr);
+		conn_log(c, "EARLY: %s%s", c->greeted ? "(in a reply) " : "",
+		    pr);
 		c->early_logged = 1;
 	} else if (n == 0)
 		return -1;
@@ -701,11 +704,16 @@ conn_run(struct conn *c)
 			return;
 		}
 		st = &c->l->sc->steps[c->pc];
-		if (!c->greeted && c->outoff >= c->outlen &&
-		    c->stream_left == 0 && step_listens(st->op)) {
-			c->greeted = 1;
-			conn_log(c, "greeted");
-		}
+		if (c->outoff >= c->outlen && c->stream_left == 0 &&
+		    step_listens(st->op)) {
+			if (!c->greeted) {
+				c->greeted = 1;
+				conn_log(c, "greeted");
+			}
+			c->early_logged = 0;	/* its turn to speak */
+			c->listening = 1;
+		} else if (st->op != SERVER_OP_IDLE)
+			c->listening = 0;
 		/* The implicit-TLS client speaks first, legitimately. */
 		if (st->op != SERVER_OP_TLS && conn_check_early(c) == -1) {
 			conn_free(c, "client (before the greeting)");
@@ -716,7 +724,7 @@ conn_run(struct conn *c)
 			case FLUSH_DONE:
 				break;
 			case FLUSH_WAIT:
-				if (!c->greeted && !c->early_logged)
+				if (!c->listening && !c->early_logged)
 					want |= EPOLLIN;
 				if (conn_want(c, want) == -1)
 					conn_free(c, "error epoll");
@@ -726,7 +734,7 @@ conn_run(struct conn *c)
 					conn_free(c, "client");
 					return;
 				}
-				(void)conn_want(c, c->greeted ||
+				(void)conn_want(c, c->listening ||
 				    c->early_logged ? 0 : EPOLLIN);
 				return;
 			default:
@@ -876,7 +884,7 @@ conn_run(struct conn *c)
 				conn_free(c, "client");
 				return;
 			}
-			want = c->greeted || c->early_logged ? 0 : EPOLLIN;
+			want = c->listening || c->early_logged ? 0 : EPOLLIN;
 			break;
 		default:
 			conn_free(c, "error bad wait");

@@ -1,0 +1,1708 @@
+/*
+ * check_probe.c: probe tests through the public API (smtpprobe_ctx_new,
+ * smtpprobe_new, smtpprobe_step / smtpprobe_loop_*) against the scripted
+ * fake SMTP server of tests/fake, checking both sides: the probe's result
+ * (outcome, phase, replies, capabilities, TLS and certificate facts,
+ * phase timings) and what the server saw (the client waited for the whole
+ * greeting, sent EHLO again after TLS, sent QUIT, never spoke after
+ * injected data, fell back to HELO).
+ *
+ * Most cases drive one probe with a small poll() loop over
+ * smtpprobe_step(), so that a failure points at the probe state machine;
+ * the "loop" cases run the same kind of probes through smtpprobe_loop_*,
+ * the path the front ends use (many probes at once, DNS).
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "suite.h"
+#include "smtpprobe.h"
+#include "fake/fake.h"
+
+#define MS		1000LL
+#define SEC		1000000LL
+#define DEFAULT_TIMEOUT	(10 * SEC)
+/* "Fails fast": far below the 10 s deadline, generous for slow CI. */
+#define FAST		(2 * SEC)
+
+/* One probe against one fake server. */
+struct run {
+	struct fake			*fake;
+	struct smtpprobe_ctx		*ctx;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	int64_t				 elapsed;	/* µs, new to done */
+	long				 maxrss_kb;	/* growth while probing */
+};
+
+struct opts {
+	enum smtpprobe_mode		 mode;
+	int64_t				 timeout;	/* µs; 0: 10 s */
+	long				 slow_ms;
+	const char			*host;		/* NULL: 127.0.0.1 */
+	const char			*verify_name;
+	const char			*ehlo_name;
+	unsigned			 flags;
+	enum smtpprobe_tls_version	 min_tls;
+	int				 no_ca;		/* system store */
+	int				 loop;		/* via smtpprobe_loop */
+};
+
+static const char *
+oname(enum smtpprobe_outcome o)
+{
+	return smtpprobe_outcome_name(o);
+}
+
+static const char *
+pname(enum smtpprobe_phase p)
+{
+	return smtpprobe_phase_name(p);
+}
+
+static long
+maxrss_kb(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return ru.ru_maxrss;
+}
+
+/* Start the fake server for scenario (fails the test if it cannot). */
+static void
+run_fake(struct run *run, const char *scenario, long slow_ms)
+{
+	char	err[256];
+
+	memset(run, 0, sizeof(*run));
+	/* The library must never raise SIGPIPE: keep its default action
+	 * (death) so that a SIGPIPE fails the test. */
+	signal(SIGPIPE, SIG_DFL);
+	run->fake = fake_start(scenario, slow_ms, err, sizeof(err));
+	ck_assert_msg(run->fake != NULL, "fake_start %s: %s", scenario, err);
+	run->ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_msg(run->ctx != NULL, "smtpprobe_ctx_new: %s", err);
+}
+
+/* Fill params for a probe of the fake server with o. */
+static void
+make_params(struct smtpprobe_params *pa, const struct run *run,
+    const struct opts *o, int64_t now)
+{
+	memset(pa, 0, sizeof(*pa));
+	pa->host = o->host != NULL ? o->host : "127.0.0.1";
+	pa->port = fake_port(run->fake);
+	pa->mode = o->mode;
+	pa->family = AF_UNSPEC;
+	pa->deadline = now + (o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT);
+	pa->ehlo_name = o->ehlo_name;
+	pa->verify_name = o->verify_name;
+	pa->ca_file = o->no_ca ? NULL : fake_ca_file(run->fake);
+	pa->min_tls = o->min_tls;
+	pa->flags = o->flags | SMTPPROBE_F_TRACE;
+}
+
+/*
+ * Drive p with poll() until done; fails the test if it errors, asks for
+ * DNS or outlives its deadline by more than a second (a hang).
+ */
+static void
+drive_step(struct smtpprobe *p, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd	fds[SMTPPROBE_MAX_POLLFDS];
+		int64_t		now = smtpprobe_now(), next;
+		size_t		n;
+		int		r, ms;
+
+		r = smtpprobe_step(p, now);
+		if (r == SMTPPROBE_DONE)
+			return;
+		ck_assert_msg(r == SMTPPROBE_WANT_IO, "smtpprobe_step: %d (%s)",
+		    r, smtpprobe_error(p) ? smtpprobe_error(p) : "?");
+		ck_assert_msg(now < deadline + SEC,
+		    "probe still running 1 s after its deadline");
+		n = smtpprobe_pollfds(p, fds, SMTPPROBE_MAX_POLLFDS);
+		next = smtpprobe_next_timeout(p);
+		ms = next <= now ? 0 : (int)((next - now + 999) / 1000);
+		if (ms > 200)
+			ms = 200;
+		if (poll(fds, n, ms) == -1)
+			ck_assert_int_eq(errno, EINTR);
+	}
+}
+
+static void
+count_done(struct smtpprobe *p, void *arg)
+{
+	(void)p;
+	(*(int *)arg)++;
+}
+
+/* Drive p through a fresh smtpprobe_loop (dns may be NULL). */
+static void
+drive_loop(struct smtpprobe_ctx *ctx, struct smtpprobe *p, int64_t deadline,
+    const char *dns)
+{
+	struct smtpprobe_loop_params	lp;
+	struct smtpprobe_loop		*loop;
+	char				err[256];
+	int				done = 0, r;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = dns;
+	loop = smtpprobe_loop_new(ctx, &lp, err, sizeof(err));
+	ck_assert_msg(loop != NULL, "smtpprobe_loop_new: %s", err);
+	ck_assert_int_eq(smtpprobe_loop_add(loop, p, count_done, &done), 0);
+	while (done == 0) {
+		r = smtpprobe_loop_run(loop, 200);
+		ck_assert_msg(r >= 0, "smtpprobe_loop_run: %s",
+		    smtpprobe_loop_error(loop));
+		ck_assert_msg(smtpprobe_now() < deadline + SEC,
+		    "probe still running 1 s after its deadline");
+	}
+	ck_assert_int_eq(done, 1);
+	smtpprobe_loop_free(loop);
+}
+
+/* Run one probe of the fake server; the server's log is read until the
+ * connection closed (if the server saw one). */
+static void
+run_probe(struct run *run, const struct opts *o)
+{
+	struct smtpprobe_params	pa;
+	char			err[256];
+	int64_t			t0;
+	long			rss0;
+
+	make_params(&pa, run, o, smtpprobe_now());
+	run->p = smtpprobe_new(run->ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run->p != NULL, "smtpprobe_new: %s", err);
+	rss0 = maxrss_kb();
+	t0 = smtpprobe_now();
+	if (o->loop)
+		drive_loop(run->ctx, run->p, pa.deadline, NULL);
+	else
+		drive_step(run->p, pa.deadline);
+	run->elapsed = smtpprobe_now() - t0;
+	run->maxrss_kb = maxrss_kb() - rss0;
+	run->r = smtpprobe_result(run->p);
+	ck_assert_ptr_nonnull(run->r);
+	/* The client is done: the server sees it close (or has closed). */
+	(void)fake_wait(run->fake, 1, 3000);
+}
+
+static void
+run_end(struct run *run)
+{
+	smtpprobe_free(run->p);
+	smtpprobe_ctx_free(run->ctx);
+	fake_stop(run->fake);
+}
+
+/* Probe scenario with o (all defaults if NULL). */
+static void
+probe(struct run *run, const char *scenario, const struct opts *o)
+{
+	struct opts	def;
+
+	if (o == NULL) {
+		memset(&def, 0, sizeof(def));
+		def.mode = SMTPPROBE_MODE_STARTTLS;
+		o = &def;
+	}
+	run_fake(run, scenario, o->slow_ms);
+	run_probe(run, o);
+}
+
+#define EXPECT_OUTCOME(run, o, ph) do {					\
+	const struct smtpprobe_result *r_ = (run)->r;			\
+	ck_assert_msg(r_->outcome == (o) && r_->phase == (ph),		\
+	    "want %s in %s, got %s in %s (%s)\n-- trace:\n%.1500s\n"	\
+	    "-- server:\n%.1500s", oname(o), pname(ph),			\
+	    oname(r_->outcome), pname(r_->phase), r_->detail,		\
+	    r_->transcript ? r_->transcript : "(none)",		\
+	    fake_log((run)->fake));					\
+} while (0)
+
+#define EXPECT_FAST(run) ck_assert_msg((run)->elapsed < FAST,		\
+	"took %lld ms, should fail fast", (long long)(run)->elapsed / 1000)
+
+/* Phases in mask (1 << phase) have a time >= 0; the others are -1. */
+static void
+expect_phases(const struct smtpprobe_result *r, unsigned mask)
+{
+	int	i;
+
+	for (i = 0; i < SMTPPROBE_PHASE_COUNT; i++) {
+		if (mask & (1u << i))
+			ck_assert_msg(r->phase_us[i] >= 0,
+			    "phase %s did not run (%lld)", pname(i),
+			    (long long)r->phase_us[i]);
+		else
+			ck_assert_msg(r->phase_us[i] == -1,
+			    "phase %s should not have run (%lld)", pname(i),
+			    (long long)r->phase_us[i]);
+	}
+	ck_assert(r->phase_us[SMTPPROBE_PHASE_TOTAL] >= 0);
+	for (i = 0; i < SMTPPROBE_PHASE_TOTAL; i++)
+		ck_assert_msg(r->phase_us[i] <= r->phase_us[SMTPPROBE_PHASE_TOTAL],
+		    "phase %s longer than total", pname(i));
+}
+
+#define PH(x)	(1u << SMTPPROBE_PHASE_##x)
+#define PH_STARTTLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | PH(EHLO) | \
+	PH(STARTTLS) | PH(TLS_HANDSHAKE) | PH(EHLO_TLS) | PH(QUIT) | PH(TOTAL))
+#define PH_TLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(TLS_HANDSHAKE) | \
+	PH(BANNER) | PH(EHLO) | PH(QUIT) | PH(TOTAL))
+#define PH_PLAIN_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | PH(EHLO) | \
+	PH(QUIT) | PH(TOTAL))
+
+/* The server's log has a line of connection 1 containing s. */
+#define SAW(run, s) ck_assert_msg(fake_find((run)->fake, 1, (s), 0) >= 0, \
+	"server did not see \"%s\":\n%s", (s), fake_log((run)->fake))
+#define NOT_SAW(run, s) ck_assert_msg(fake_find((run)->fake, 1, (s), 0) < 0, \
+	"server saw \"%s\":\n%s", (s), fake_log((run)->fake))
+/* Line with a comes before line with b. */
+#define ORDER(run, a, b) do {						\
+	long a_ = fake_find((run)->fake, 1, (a), 0);			\
+	long b_ = a_ < 0 ? -1 : fake_find((run)->fake, 1, (b), a_ + 1);	\
+	ck_assert_msg(a_ >= 0 && b_ > a_, "server log: want \"%s\" "	\
+	    "then \"%s\":\n%s", (a), (b), fake_log((run)->fake));	\
+} while (0)
+
+/* The client never spoke before the server finished its turn. */
+#define POLITE(run) NOT_SAW(run, "EARLY")
+
+static int
+is_upper_hex(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (strlen(s) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+/* Certificate facts that every TLS scenario of the fake reports. */
+static void
+expect_cert_facts(const struct smtpprobe_result *r, const char *cn)
+{
+	const struct smtpprobe_cert *c = &r->cert;
+	char	want[64];
+
+	ck_assert_int_eq(c->present, 1);
+	snprintf(want, sizeof(want), "CN=%s", cn);
+	ck_assert_msg(strstr(c->subject, want) != NULL, "subject %s",
+	    c->subject);
+	ck_assert_str_eq(c->common_name, cn);
+	ck_assert_msg(strstr(c->sans, cn) != NULL, "sans %s", c->sans);
+	ck_assert_msg(is_upper_hex(c->fingerprint_sha256, 64),
+	    "fingerprint %s", c->fingerprint_sha256);
+	ck_assert_msg(c->serial[0] != '\0' && is_upper_hex(c->serial,
+	    strlen(c->serial)), "serial %s", c->serial);
+	ck_assert(c->not_before > 0 && c->not_after > c->not_before);
+	ck_assert(c->chain_earliest_not_after > 0 &&
+	    c->chain_earliest_not_after <= c->not_after);
+	ck_assert_int_ge(c->chain_length, 1);
+	ck_assert_int_eq(r->tls_up, 1);
+	ck_assert_msg(strncmp(r->tls_version, "TLSv1", 5) == 0, "version %s",
+	    r->tls_version);
+	ck_assert(r->tls_cipher[0] != '\0');
+}
+
+/* ---- the good paths ------------------------------------------------------ */
+
+START_TEST(test_good_starttls)
+{
+	struct run			 run;
+	const struct smtpprobe_result	*r;
+	time_t				 now = time(NULL);
+
+	probe(&run, "good", NULL);
+	r = run.r;
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(r->connected, 1);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_int_eq(r->port, fake_port(run.fake));
+	ck_assert_int_eq(r->mode, SMTPPROBE_MODE_STARTTLS);
+	ck_assert_int_eq(r->banner.code, 220);
+	ck_assert_msg(strstr(r->banner.text, "mail.fake.test") != NULL,
+	    "banner %s", r->banner.text);
+	ck_assert_int_eq(r->ehlo.code, 250);
+	ck_assert_int_eq(r->starttls.code, 220);
+	ck_assert_int_eq(r->ehlo_tls.code, 250);
+	ck_assert_int_eq(r->quit.code, 221);
+	/* Capabilities before TLS: STARTTLS, no AUTH (RFC 3207 §4.2). */
+	ck_assert_int_eq(r->caps.present, 1);
+	ck_assert_int_eq(r->caps.helo, 0);
+	ck_assert_uint_eq(r->caps.flags, SMTPPROBE_CAP_STARTTLS |
+	    SMTPPROBE_CAP_SIZE | SMTPPROBE_CAP_PIPELINING |
+	    SMTPPROBE_CAP_8BITMIME | SMTPPROBE_CAP_SMTPUTF8 |
+	    SMTPPROBE_CAP_ENHANCEDSTATUSCODES);
+	ck_assert_uint_eq(r->caps.size, 10240000);
+	/* After TLS: AUTH, no STARTTLS. */
+	ck_assert_int_eq(r->caps_tls.present, 1);
+	ck_assert_uint_eq(r->caps_tls.flags, SMTPPROBE_CAP_AUTH |
+	    SMTPPROBE_CAP_SIZE | SMTPPROBE_CAP_PIPELINING |
+	    SMTPPROBE_CAP_8BITMIME | SMTPPROBE_CAP_SMTPUTF8 |
+	    SMTPPROBE_CAP_ENHANCEDSTATUSCODES | SMTPPROBE_CAP_DSN |
+	    SMTPPROBE_CAP_CHUNKING);
+	ck_assert_str_eq(r->caps_tls.auth, "PLAIN LOGIN");
+	expect_cert_facts(r, "mail.fake.test");
+	ck_assert_str_eq(r->tls_version, "TLSv1.3");
+	ck_assert_msg(strstr(r->cert.sans, "DNS:mail.fake.test") != NULL &&
+	    strstr(r->cert.sans, "DNS:localhost") != NULL &&
+	    strstr(r->cert.sans, "127.0.0.1") != NULL, "sans %s",
+	    r->cert.sans);
+	ck_assert_msg(strstr(r->cert.issuer, "fakesmtp test CA") != NULL,
+	    "issuer %s", r->cert.issuer);
+	ck_assert(r->cert.not_before < now && r->cert.not_after > now);
+	/* The fake presents the CA after the leaf. */
+	ck_assert_int_eq(r->cert.chain_length, 2);
+	ck_assert_int_eq(r->cert.verified, 1);
+	ck_assert_int_eq(r->cert.verify_checked, 1);
+	ck_assert_uint_eq(r->cert.verify_flags, 0);
+	ck_assert_int_eq(r->cert.nverify_errors, 0);
+	expect_phases(r, PH_STARTTLS_ALL);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_ptr_nonnull(r->transcript);
+
+	/* What the server saw. */
+	POLITE(&run);
+	ORDER(&run, "greeted", "C: EHLO ");
+	ORDER(&run, "C: EHLO ", "C: STARTTLS");
+	ORDER(&run, "C: STARTTLS", "TLS: ok");
+	ORDER(&run, "TLS: ok", "C: EHLO ");	/* RFC 3207 §4.2 */
+	ORDER(&run, "TLS: ok", "C: QUIT");
+	ck_assert_uint_eq(fake_count(run.fake, 1, "C: EHLO "), 2);
+	ck_assert_uint_eq(fake_count(run.fake, 1, "C: "), 4);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "accept "), 1);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_good_tls)
+{
+	struct run			 run;
+	struct opts			 o = { .mode = SMTPPROBE_MODE_TLS };
+	const struct smtpprobe_result	*r;
+
+	probe(&run, "tls", &o);
+	r = run.r;
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(r->banner.code, 220);
+	ck_assert_int_eq(r->ehlo.code, 250);
+	ck_assert_int_eq(r->starttls.code, 0);
+	ck_assert_int_eq(r->quit.code, 221);
+	/* Implicit TLS: the EHLO reply is the one after TLS. */
+	ck_assert_int_eq(r->caps.present, 0);
+	ck_assert_int_eq(r->caps_tls.present, 1);
+	ck_assert(r->caps_tls.flags & SMTPPROBE_CAP_AUTH);
+	ck_assert_str_eq(r->caps_tls.auth, "PLAIN LOGIN");
+	expect_cert_facts(r, "mail.fake.test");
+	ck_assert_int_eq(r->cert.verified, 1);
+	expect_phases(r, PH_TLS_ALL);
+	POLITE(&run);
+	ORDER(&run, "TLS: ok", "greeted");
+	ORDER(&run, "greeted", "C: EHLO ");
+	ORDER(&run, "C: EHLO ", "C: QUIT");
+	ck_assert_uint_eq(fake_count(run.fake, 1, "C: EHLO "), 1);
+	NOT_SAW(&run, "C: STARTTLS");
+	run_end(&run);
+}
+END_TEST
+
+/* Plain mode against a STARTTLS server: records STARTTLS, no TLS. */
+START_TEST(test_good_plain)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	ck_assert_int_eq(run.r->tls_up, 0);
+	ck_assert_int_eq(run.r->cert.present, 0);
+	ck_assert_int_eq(run.r->caps_tls.present, 0);
+	expect_phases(run.r, PH_PLAIN_ALL);
+	ORDER(&run, "C: EHLO ", "C: QUIT");
+	NOT_SAW(&run, "C: STARTTLS");
+	POLITE(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* blackbox_exporter's example hangs here: STARTTLS is the last line. */
+START_TEST(test_lastline)
+{
+	struct run	run;
+
+	probe(&run, "lastline", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	EXPECT_FAST(&run);
+	ORDER(&run, "C: STARTTLS", "TLS: ok");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_lowercase)
+{
+	struct run			 run;
+	const struct smtpprobe_result	*r;
+
+	probe(&run, "lowercase", NULL);
+	r = run.r;
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_uint_eq(r->caps.flags, SMTPPROBE_CAP_STARTTLS |
+	    SMTPPROBE_CAP_AUTH | SMTPPROBE_CAP_SIZE |
+	    SMTPPROBE_CAP_PIPELINING | SMTPPROBE_CAP_8BITMIME);
+	ck_assert_str_eq(r->caps.auth, "PLAIN LOGIN");
+	ck_assert_uint_eq(r->caps.size, 10240000);
+	ck_assert_uint_eq(r->caps_tls.flags, SMTPPROBE_CAP_AUTH |
+	    SMTPPROBE_CAP_SIZE | SMTPPROBE_CAP_ENHANCEDSTATUSCODES);
+	SAW(&run, "TLS: ok");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_authplain)
+{
+	struct run	run;
+
+	probe(&run, "authplain", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_AUTH);
+	ck_assert_str_eq(run.r->caps.auth, "PLAIN LOGIN");
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	run_end(&run);
+}
+END_TEST
+
+/* The client waits out a three-line greeting with pauses (no talking
+ * before the last line: postscreen would blocklist it). */
+START_TEST(test_multiline)
+{
+	struct run	run;
+
+	probe(&run, "multiline", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->banner.code, 220);
+	ck_assert_msg(strstr(run.r->banner.text, "ready") != NULL &&
+	    strstr(run.r->banner.text, "three lines") != NULL, "banner %s",
+	    run.r->banner.text);
+	/* Two 150 ms pauses inside the greeting. */
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 290 * MS);
+	POLITE(&run);
+	ORDER(&run, "greeted", "C: EHLO ");
+	run_end(&run);
+}
+END_TEST
+
+/* The EHLO reply arrives in two parts: STARTTLS waits for the end. */
+START_TEST(test_ehlo_multi)
+{
+	struct run	run;
+
+	probe(&run, "ehlo-multi", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_EHLO], 140 * MS);
+	POLITE(&run);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_slow)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .slow_ms = 1200 };
+
+	probe(&run, "slow", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 1150 * MS);
+	ck_assert_int_lt(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 5 * SEC);
+	POLITE(&run);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_drip)
+{
+	struct run	run;
+
+	probe(&run, "drip", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->banner.text, "mail.fake.test ESMTP fakesmtp");
+	POLITE(&run);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_barelf)
+{
+	struct run	run;
+
+	probe(&run, "barelf", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	ck_assert(run.r->caps_tls.flags & SMTPPROBE_CAP_AUTH);
+	EXPECT_FAST(&run);
+	ORDER(&run, "TLS: ok", "C: EHLO ");
+	run_end(&run);
+}
+END_TEST
+
+/* NUL and invalid UTF-8 in replies: the texts come back sanitised. */
+START_TEST(test_nul)
+{
+	struct run			 run;
+	const struct smtpprobe_result	*r;
+	const char			*t;
+
+	probe(&run, "nul", NULL);
+	r = run.r;
+	EXPECT_FAST(&run);
+	ck_assert_int_eq(r->banner.code, 220);
+	/* Nothing raw: no control characters, no '|'. */
+	for (t = r->banner.text; *t != '\0'; t++)
+		ck_assert_msg((unsigned char)*t >= 0x20 && *t != 0x7f &&
+		    *t != '|', "raw byte 0x%02x in banner", *t);
+	if (r->outcome == SMTPPROBE_OUTCOME_OK) {
+		/* Text after the NUL is kept, valid UTF-8 too. */
+		ck_assert_msg(strstr(r->banner.text, "ESMTP") != NULL &&
+		    strstr(r->banner.text, "caf\xc3\xa9") != NULL &&
+		    strstr(r->banner.text, "\\x") != NULL, "banner %s",
+		    r->banner.text);
+		ck_assert(r->caps.flags & SMTPPROBE_CAP_STARTTLS);
+	} else
+		EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+		    SMTPPROBE_PHASE_BANNER);
+	run_end(&run);
+}
+END_TEST
+
+/* A server that closes right after QUIT without 221: still ok. */
+START_TEST(test_quitclose)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "quitclose", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	EXPECT_FAST(&run);
+	SAW(&run, "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
+/* ---- rejections ------------------------------------------------------------ */
+
+START_TEST(test_deny)
+{
+	struct run	run;
+
+	probe(&run, "deny", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_BANNER_REJECTED,
+	    SMTPPROBE_PHASE_BANNER);
+	ck_assert_int_eq(run.r->banner.code, 554);
+	ck_assert_msg(strstr(run.r->banner.text, "no SMTP service") != NULL,
+	    "banner %s", run.r->banner.text);
+	EXPECT_FAST(&run);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_EHLO], -1);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_TLS_HANDSHAKE], -1);
+	/* RFC 5321 §3.1: after a 554 greeting the server waits for QUIT. */
+	SAW(&run, "C: QUIT");
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_busy)
+{
+	struct run	run;
+
+	probe(&run, "busy", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_BANNER_REJECTED,
+	    SMTPPROBE_PHASE_BANNER);
+	ck_assert_int_eq(run.r->banner.code, 421);
+	EXPECT_FAST(&run);
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+/* EHLO 550: rejected (no HELO fallback is asked for by a 5xx other than
+ * 500/502, but none is forbidden either). */
+START_TEST(test_ehlo_reject)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "ehlo-reject", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_EHLO_REJECTED,
+	    SMTPPROBE_PHASE_EHLO);
+	ck_assert_int_eq(run.r->ehlo.code, 550);
+	EXPECT_FAST(&run);
+	SAW(&run, "C: EHLO ");
+	run_end(&run);
+}
+END_TEST
+
+/* EHLO 500, HELO 550: both refused. */
+START_TEST(test_helo_reject)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "helo-reject", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_EHLO_REJECTED,
+	    SMTPPROBE_PHASE_EHLO);
+	ck_assert_int_eq(run.r->ehlo.code, 550);
+	ORDER(&run, "C: EHLO ", "C: HELO ");
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* EHLO 502 then HELO 250 (RFC 5321 §4.1.1.1): plain mode is ok. */
+START_TEST(test_helo_plain)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "helo", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->caps.helo, 1);
+	ck_assert_uint_eq(run.r->caps.flags, 0);
+	ck_assert_int_eq(run.r->ehlo.code, 250);
+	ORDER(&run, "C: EHLO ", "C: HELO ");
+	ORDER(&run, "C: HELO ", "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
+/* ... and STARTTLS mode: starttls_not_offered, without trying it. */
+START_TEST(test_helo_starttls)
+{
+	struct run	run;
+
+	probe(&run, "helo", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED,
+	    SMTPPROBE_PHASE_EHLO);
+	ck_assert_int_eq(run.r->caps.helo, 1);
+	ORDER(&run, "C: EHLO ", "C: HELO ");
+	NOT_SAW(&run, "C: STARTTLS");
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_notls_starttls)
+{
+	struct run	run;
+
+	probe(&run, "notls", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED,
+	    SMTPPROBE_PHASE_EHLO);
+	ck_assert_int_eq(run.r->caps.present, 1);
+	ck_assert_uint_eq(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS, 0);
+	ck_assert_int_eq(run.r->tls_up, 0);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_STARTTLS], -1);
+	EXPECT_FAST(&run);
+	NOT_SAW(&run, "C: STARTTLS");
+	ORDER(&run, "C: EHLO ", "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_notls_plain)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "notls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_uint_eq(run.r->caps.flags & SMTPPROBE_CAP_STARTTLS, 0);
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_starttls454)
+{
+	struct run	run;
+
+	probe(&run, "starttls454", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_STARTTLS_REJECTED,
+	    SMTPPROBE_PHASE_STARTTLS);
+	ck_assert_int_eq(run.r->starttls.code, 454);
+	ck_assert_int_eq(run.r->tls_up, 0);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_TLS_HANDSHAKE], -1);
+	EXPECT_FAST(&run);
+	ORDER(&run, "C: STARTTLS", "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
+/* EHLO after TLS answered 554. */
+START_TEST(test_tls5xx)
+{
+	struct run	run;
+
+	probe(&run, "tls5xx", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_EHLO_REJECTED,
+	    SMTPPROBE_PHASE_EHLO_TLS);
+	ck_assert_int_eq(run.r->ehlo_tls.code, 554);
+	ck_assert_int_eq(run.r->tls_up, 1);
+	ck_assert_int_eq(run.r->cert.present, 1);
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* ---- not SMTP, not TLS --------------------------------------------------- */
+
+/* Bytes that cannot start a reply fail at once, not at the deadline. */
+static const struct {
+	const char		*scenario;
+	enum smtpprobe_mode	 mode;
+} notsmtp[] = {
+	{ "tlsbytes", SMTPPROBE_MODE_STARTTLS },
+	{ "garbage", SMTPPROBE_MODE_STARTTLS },
+	{ "http", SMTPPROBE_MODE_STARTTLS },
+	{ "tlsbytes", SMTPPROBE_MODE_PLAIN },
+};
+
+START_TEST(test_not_smtp)
+{
+	struct run	run;
+	struct opts	o = { .mode = notsmtp[_i].mode };
+
+	probe(&run, notsmtp[_i].scenario, &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+	    SMTPPROBE_PHASE_BANNER);
+	EXPECT_FAST(&run);
+	ck_assert_int_eq(run.r->connected, 1);
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+/* CVE-2011-0411: data behind the STARTTLS 220 is fatal, and the client
+ * neither starts TLS nor sends anything after it. */
+START_TEST(test_injection)
+{
+	struct run	run;
+
+	probe(&run, "injection", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+	    SMTPPROBE_PHASE_STARTTLS);
+	ck_assert_int_eq(run.r->tls_up, 0);
+	EXPECT_FAST(&run);
+	ck_assert_uint_eq(fake_count(run.fake, 1, "C: "), 2);
+	ORDER(&run, "C: EHLO ", "C: STARTTLS");
+	NOT_SAW(&run, "TLS: ok");
+	NOT_SAW(&run, "C: QUIT");
+	NOT_SAW(&run, "not a handshake");
+	run_end(&run);
+}
+END_TEST
+
+/* Garbage or an alert where the server's handshake should be. */
+START_TEST(test_tlsgarbage)
+{
+	struct run	run;
+
+	probe(&run, "tlsgarbage", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_int_eq(run.r->tls_up, 0);
+	EXPECT_FAST(&run);
+	SAW(&run, "DATA: ");	/* the ClientHello */
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_tlsalert)
+{
+	struct run	run;
+
+	probe(&run, "tlsalert", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* A plain greeting where implicit TLS is expected: fails fast. */
+START_TEST(test_plaintext_tls)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_TLS };
+
+	probe(&run, "plaintext-tls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	EXPECT_FAST(&run);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_BANNER], -1);
+	run_end(&run);
+}
+END_TEST
+
+/* ---- bounds: endless reply, 10 MB line ------------------------------------ */
+
+START_TEST(test_endless)
+{
+	struct run	run;
+
+	probe(&run, "endless", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+	    SMTPPROBE_PHASE_BANNER);
+	EXPECT_FAST(&run);
+	ck_assert_msg(run.maxrss_kb < 8 * 1024, "RSS grew by %ld KiB",
+	    run.maxrss_kb);
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_longline)
+{
+	struct run	run;
+
+	probe(&run, "longline", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+	    SMTPPROBE_PHASE_BANNER);
+	EXPECT_FAST(&run);
+	ck_assert_msg(run.maxrss_kb < 8 * 1024, "RSS grew by %ld KiB",
+	    run.maxrss_kb);
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+/* ---- the server goes away -------------------------------------------------- */
+
+static const struct {
+	const char		*scenario;
+	enum smtpprobe_mode	 mode;
+	enum smtpprobe_phase	 phase;
+} closes[] = {
+	{ "close-banner", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_BANNER },
+	{ "close", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_EHLO },
+	{ "close-ehlo", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_EHLO },
+	{ "close-starttls", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_STARTTLS },
+	{ "close-handshake", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE },
+	{ "close-ehlo-tls", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_EHLO_TLS },
+	{ "close-tls-banner", SMTPPROBE_MODE_TLS, SMTPPROBE_PHASE_BANNER },
+};
+
+START_TEST(test_close)
+{
+	struct run	run;
+	struct opts	o = { .mode = closes[_i].mode };
+
+	probe(&run, closes[_i].scenario, &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CLOSED, closes[_i].phase);
+	EXPECT_FAST(&run);
+	ck_assert_int_ge(run.r->phase_us[closes[_i].phase], 0);
+	run_end(&run);
+}
+END_TEST
+
+/* RST during EHLO. */
+START_TEST(test_reset)
+{
+	struct run	run;
+
+	probe(&run, "reset", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_RESET, SMTPPROBE_PHASE_EHLO);
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/*
+ * SIGPIPE is never raised: the server resets right after the greeting
+ * (the client's EHLO goes to a reset socket) and right after the
+ * STARTTLS 220 (the ClientHello goes through the TLS BIO to a reset
+ * socket).  SIGPIPE has its default action here, so a raised one kills
+ * the test.
+ */
+static const struct {
+	const char		*scenario;
+} resets[] = {
+	{ "reset-greeting" },
+	{ "reset-starttls" },
+};
+
+START_TEST(test_sigpipe)
+{
+	struct run	run;
+	int		i;
+
+	for (i = 0; i < 5; i++) {	/* timing varies: a few times */
+		probe(&run, resets[_i].scenario, NULL);
+		ck_assert_msg(run.r->outcome == SMTPPROBE_OUTCOME_RESET ||
+		    run.r->outcome == SMTPPROBE_OUTCOME_CLOSED,
+		    "%s: %s in %s (%s)", resets[_i].scenario,
+		    oname(run.r->outcome), pname(run.r->phase),
+		    run.r->detail);
+		EXPECT_FAST(&run);
+		run_end(&run);
+	}
+	/* Still alive: no SIGPIPE. */
+	ck_assert(signal(SIGPIPE, SIG_DFL) == SIG_DFL);
+}
+END_TEST
+
+/* A server that never speaks: timeout in banner, at the deadline. */
+START_TEST(test_silent)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .timeout = 1 * SEC };
+
+	probe(&run, "silent", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT,
+	    SMTPPROBE_PHASE_BANNER);
+	ck_assert_msg(run.elapsed >= 950 * MS && run.elapsed < 1300 * MS,
+	    "took %lld ms for a 1 s deadline",
+	    (long long)run.elapsed / 1000);
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 900 * MS);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_EHLO], -1);
+	/* The client did not talk first. */
+	NOT_SAW(&run, "EARLY");
+	run_end(&run);
+}
+END_TEST
+
+/* A server that never reads: the probe times out in EHLO, in time. */
+START_TEST(test_noread)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .timeout = 1 * SEC };
+
+	probe(&run, "noread", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_EHLO);
+	ck_assert_msg(run.elapsed < 1300 * MS, "took %lld ms",
+	    (long long)run.elapsed / 1000);
+	run_end(&run);
+}
+END_TEST
+
+/* A port nobody listens on (bound, then closed). */
+START_TEST(test_refused)
+{
+	struct smtpprobe_ctx	*ctx;
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	const struct smtpprobe_result *r;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	char			 err[256];
+	int			 fd;
+	int64_t			 t0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	close(fd);
+
+	ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_ptr_nonnull(ctx);
+	memset(&pa, 0, sizeof(pa));
+	pa.host = "127.0.0.1";
+	pa.port = ntohs(sin.sin_port);
+	pa.mode = SMTPPROBE_MODE_STARTTLS;
+	t0 = smtpprobe_now();
+	pa.deadline = t0 + DEFAULT_TIMEOUT;
+	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	drive_step(p, pa.deadline);
+	r = smtpprobe_result(p);
+	ck_assert_msg(r->outcome == SMTPPROBE_OUTCOME_REFUSED &&
+	    r->phase == SMTPPROBE_PHASE_CONNECT, "got %s in %s (%s)",
+	    oname(r->outcome), pname(r->phase), r->detail);
+	ck_assert_int_eq(r->sys_errno, ECONNREFUSED);
+	ck_assert_int_eq(r->connected, 0);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 0);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_BANNER], -1);
+	ck_assert(smtpprobe_now() - t0 < FAST);
+	ck_assert_int_eq(smtpprobe_result_unanswered(r), 1);
+	smtpprobe_free(p);
+	smtpprobe_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- certificates ------------------------------------------------------------ */
+
+static const struct {
+	const char		*scenario;
+	enum smtpprobe_mode	 mode;
+	enum smtpprobe_outcome	 outcome;
+	unsigned		 flags;		/* SMTPPROBE_VERIFY_* */
+	const char		*cn;
+} certs[] = {
+	{ "expired", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_CERT_EXPIRED,
+	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test" },
+	{ "expired-tls", SMTPPROBE_MODE_TLS, SMTPPROBE_OUTCOME_CERT_EXPIRED,
+	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test" },
+	{ "notyetvalid", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_NOT_YET_VALID,
+	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test" },
+	{ "notyetvalid-tls", SMTPPROBE_MODE_TLS,
+	    SMTPPROBE_OUTCOME_CERT_NOT_YET_VALID,
+	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test" },
+	{ "selfsigned", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_UNTRUSTED, SMTPPROBE_VERIFY_UNTRUSTED,
+	    "mail.fake.test" },
+	{ "selfsigned-tls", SMTPPROBE_MODE_TLS,
+	    SMTPPROBE_OUTCOME_CERT_UNTRUSTED, SMTPPROBE_VERIFY_UNTRUSTED,
+	    "mail.fake.test" },
+	{ "wrongname", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH,
+	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test" },
+	{ "wrongname-tls", SMTPPROBE_MODE_TLS,
+	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH,
+	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test" },
+};
+
+/* The handshake completes, every fact is reported, the verdict is the
+ * certificate's; the verify name is the IP literal (IP SAN). */
+START_TEST(test_cert)
+{
+	struct run			 run;
+	struct opts			 o = { .mode = certs[_i].mode };
+	const struct smtpprobe_result	*r;
+	time_t				 now = time(NULL);
+
+	probe(&run, certs[_i].scenario, &o);
+	r = run.r;
+	EXPECT_OUTCOME(&run, certs[_i].outcome,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	expect_cert_facts(r, certs[_i].cn);
+	ck_assert_int_eq(r->cert.verified, 0);
+	ck_assert_int_eq(r->cert.verify_checked, 1);
+	ck_assert_msg(r->cert.verify_flags == certs[_i].flags,
+	    "verify flags 0x%x, want 0x%x", r->cert.verify_flags,
+	    certs[_i].flags);
+	ck_assert_int_ge(r->cert.nverify_errors, 1);
+	ck_assert(r->cert.verify_text[0] != '\0');
+	if (certs[_i].flags == SMTPPROBE_VERIFY_EXPIRED)
+		ck_assert(r->cert.not_after < now - 29 * 86400);
+	if (certs[_i].flags == SMTPPROBE_VERIFY_NOT_YET_VALID)
+		ck_assert(r->cert.not_before > now + 29 * 86400);
+	if (certs[_i].flags == SMTPPROBE_VERIFY_UNTRUSTED) {
+		ck_assert_int_eq(r->cert.chain_length, 1);
+		ck_assert_str_eq(r->cert.issuer, r->cert.subject);
+	}
+	if (certs[_i].flags == SMTPPROBE_VERIFY_NAME_MISMATCH)
+		ck_assert_msg(strstr(r->cert.sans, "DNS:other.fake.test") !=
+		    NULL && strstr(r->cert.sans, "mail.fake.test") == NULL,
+		    "sans %s", r->cert.sans);
+	SAW(&run, "TLS: ok");
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* Several findings at once are all recorded; the outcome is the first
+ * of expired, not yet valid, untrusted, name mismatch. */
+START_TEST(test_cert_precedence)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .verify_name = "nomatch.example.org" };
+
+	probe(&run, "expired", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_EXPIRED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_uint_eq(run.r->cert.verify_flags, SMTPPROBE_VERIFY_EXPIRED |
+	    SMTPPROBE_VERIFY_NAME_MISMATCH);
+	ck_assert_int_ge(run.r->cert.nverify_errors, 2);
+	run_end(&run);
+
+	probe(&run, "selfsigned", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_UNTRUSTED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_uint_eq(run.r->cert.verify_flags,
+	    SMTPPROBE_VERIFY_UNTRUSTED | SMTPPROBE_VERIFY_NAME_MISMATCH);
+	run_end(&run);
+}
+END_TEST
+
+/* A name verify name matches a DNS SAN; a wrong one does not. */
+START_TEST(test_verify_name)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .verify_name = "mail.fake.test" };
+
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	run_end(&run);
+
+	o.verify_name = "other.fake.test";
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_uint_eq(run.r->cert.verify_flags,
+	    SMTPPROBE_VERIFY_NAME_MISMATCH);
+	run_end(&run);
+}
+END_TEST
+
+/* The system trust store does not know the fake's CA. */
+START_TEST(test_untrusted_system_store)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_TLS, .no_ca = 1 };
+
+	probe(&run, "tls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_UNTRUSTED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert(run.r->cert.verify_flags & SMTPPROBE_VERIFY_UNTRUSTED);
+	run_end(&run);
+}
+END_TEST
+
+/* 10 days left: ok, and the dates say so. */
+START_TEST(test_cert_soon)
+{
+	struct run	run;
+	time_t		now = time(NULL);
+
+	probe(&run, "soon", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	ck_assert(run.r->cert.not_after > now + 9 * 86400 &&
+	    run.r->cert.not_after < now + 11 * 86400);
+	ck_assert_int_eq(run.r->cert.chain_earliest_not_after,
+	    run.r->cert.not_after);
+	run_end(&run);
+}
+END_TEST
+
+/* --no-verify: ok, and the facts are still there. */
+START_TEST(test_insecure)
+{
+	static const char *const scen[] = { "expired", "selfsigned",
+	    "wrongname", "expired-tls" };
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .flags = SMTPPROBE_F_INSECURE_NO_VERIFY };
+	size_t		i;
+
+	for (i = 0; i < sizeof(scen) / sizeof(scen[0]); i++) {
+		o.mode = strstr(scen[i], "-tls") ? SMTPPROBE_MODE_TLS :
+		    SMTPPROBE_MODE_STARTTLS;
+		probe(&run, scen[i], &o);
+		EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK,
+		    SMTPPROBE_PHASE_TOTAL);
+		ck_assert_int_eq(run.r->cert.present, 1);
+		ck_assert_int_eq(run.r->cert.verify_checked, 0);
+		ck_assert(run.r->cert.fingerprint_sha256[0] != '\0');
+		ck_assert(run.r->cert.not_after > 0);
+		ck_assert_int_eq(run.r->ehlo_tls.code,
+		    o.mode == SMTPPROBE_MODE_STARTTLS ? 250 : 0);
+		run_end(&run);
+	}
+}
+END_TEST
+
+/* A TLS 1.0/1.1-only server: below the default minimum 1.2 ... */
+START_TEST(test_min_tls_default)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS };
+
+	probe(&run, "tls10", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_msg(strstr(run.r->detail, "no common TLS version >= 1.2")
+	    != NULL, "detail %s", run.r->detail);
+	EXPECT_FAST(&run);
+	run_end(&run);
+
+	o.mode = SMTPPROBE_MODE_TLS;
+	probe(&run, "tls10-tls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_msg(strstr(run.r->detail, "no common TLS version >= 1.2")
+	    != NULL, "detail %s", run.r->detail);
+	run_end(&run);
+}
+END_TEST
+
+/* ... and with the minimum lowered to 1.0 the handshake happens. */
+START_TEST(test_min_tls_10)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .min_tls = SMTPPROBE_TLS_1_0 };
+
+	probe(&run, "tls10", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_msg(strcmp(run.r->tls_version, "TLSv1.1") == 0 ||
+	    strcmp(run.r->tls_version, "TLSv1") == 0, "version %s",
+	    run.r->tls_version);
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	run_end(&run);
+}
+END_TEST
+
+/* ---- EHLO name (RFC 5321 §4.1.3) ---------------------------------------- */
+
+START_TEST(test_ehlo_name_given)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .ehlo_name = "probe.example.org" };
+
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_uint_eq(fake_count(run.fake, 1,
+	    "C: EHLO probe.example.org"), 2);
+	run_end(&run);
+}
+END_TEST
+
+/* No name: the machine's name if it has a dot, else [127.0.0.1]. */
+START_TEST(test_ehlo_name_default)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+	char		hn[256], want[300];
+
+	probe(&run, "helo", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	memset(hn, 0, sizeof(hn));
+	ck_assert_int_eq(gethostname(hn, sizeof(hn) - 1), 0);
+	if (strchr(hn, '.') != NULL)
+		snprintf(want, sizeof(want), "C: EHLO %s", hn);
+	else
+		snprintf(want, sizeof(want), "C: EHLO [127.0.0.1]");
+	SAW(&run, want);
+	/* The HELO fallback uses the same name. */
+	want[3] = 'H';
+	want[4] = 'E';
+	SAW(&run, want);
+	run_end(&run);
+}
+END_TEST
+
+/* ---- the raw step API and the loop ------------------------------------------ */
+
+/* A probe of a name without addresses asks for them. */
+START_TEST(test_want_resolve)
+{
+	struct run		 run;
+	struct smtpprobe_params	 pa;
+	struct opts		 o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .host = "mail.fake.test", .verify_name = NULL };
+	const char		*addrs[] = { "127.0.0.1" };
+	char			 err[256];
+	int64_t			 now;
+
+	run_fake(&run, "good", 0);
+	now = smtpprobe_now();
+	make_params(&pa, &run, &o, now);
+	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run.p != NULL, "%s", err);
+	ck_assert_int_eq(smtpprobe_step(run.p, now), SMTPPROBE_WANT_RESOLVE);
+	ck_assert_int_eq(smtpprobe_set_addresses(run.p, addrs, 1, 1234,
+	    SMTPPROBE_OUTCOME_RESOLVE_FAILED, NULL), 0);
+	drive_step(run.p, pa.deadline);
+	run.r = smtpprobe_result(run.p);
+	(void)fake_wait(run.fake, 1, 3000);
+	/* Verified against the DNS SAN; SNI is the name. */
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_RESOLVE], 1234);
+	ck_assert_str_eq(run.r->host, "mail.fake.test");
+	ck_assert_str_eq(run.r->address, "127.0.0.1");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_loop_one)
+{
+	static const char *const scen[] = { "good", "tls", "deny" };
+	static const enum smtpprobe_outcome want[] = {
+	    SMTPPROBE_OUTCOME_OK, SMTPPROBE_OUTCOME_OK,
+	    SMTPPROBE_OUTCOME_BANNER_REJECTED };
+	struct run	run;
+	struct opts	o = { .loop = 1 };
+
+	o.mode = _i == 1 ? SMTPPROBE_MODE_TLS : SMTPPROBE_MODE_STARTTLS;
+	probe(&run, scen[_i], &o);
+	ck_assert_msg(run.r->outcome == want[_i], "%s: %s in %s (%s)",
+	    scen[_i], oname(run.r->outcome), pname(run.r->phase),
+	    run.r->detail);
+	EXPECT_FAST(&run);
+	SAW(&run, want[_i] == SMTPPROBE_OUTCOME_OK ? "C: EHLO" : "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
+START_TEST(test_loop_timeout)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .timeout = 700 * MS, .loop = 1 };
+
+	probe(&run, "silent", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT,
+	    SMTPPROBE_PHASE_BANNER);
+	ck_assert_msg(run.elapsed >= 650 * MS && run.elapsed < 1000 * MS,
+	    "took %lld ms for a 700 ms deadline",
+	    (long long)run.elapsed / 1000);
+	run_end(&run);
+}
+END_TEST
+
+#define MANY	200
+
+struct many {
+	int	done;
+	int	ok;
+	char	first_bad[320];
+};
+
+static void
+many_done(struct smtpprobe *p, void *arg)
+{
+	struct many			*m = arg;
+	const struct smtpprobe_result	*r = smtpprobe_result(p);
+
+	m->done++;
+	if (r->outcome == SMTPPROBE_OUTCOME_OK && r->tls_up &&
+	    r->cert.verified)
+		m->ok++;
+	else if (m->first_bad[0] == '\0')
+		snprintf(m->first_bad, sizeof(m->first_bad), "%s in %s (%s)",
+		    oname(r->outcome), pname(r->phase), r->detail);
+	smtpprobe_free(p);
+}
+
+/* 200 STARTTLS probes at once through one loop against one server. */
+START_TEST(test_loop_many)
+{
+	struct run			 run;
+	struct opts			 o = { .mode = SMTPPROBE_MODE_STARTTLS };
+	struct smtpprobe_params		 pa;
+	struct smtpprobe_loop		*loop;
+	struct many			 m;
+	char				 err[256];
+	int				 i;
+
+	memset(&m, 0, sizeof(m));
+	run_fake(&run, "good", 0);
+	loop = smtpprobe_loop_new(run.ctx, NULL, err, sizeof(err));
+	ck_assert_msg(loop != NULL, "smtpprobe_loop_new: %s", err);
+	make_params(&pa, &run, &o, smtpprobe_now());
+	pa.deadline = smtpprobe_now() + 15 * SEC;
+	pa.flags &= ~SMTPPROBE_F_TRACE;
+	for (i = 0; i < MANY; i++) {
+		struct smtpprobe *p = smtpprobe_new(run.ctx, &pa, err,
+		    sizeof(err));
+
+		ck_assert_msg(p != NULL, "%s", err);
+		ck_assert_int_eq(smtpprobe_loop_add(loop, p, many_done, &m),
+		    0);
+	}
+	ck_assert_uint_eq(smtpprobe_loop_pending(loop), MANY);
+	while (m.done < MANY) {
+		int r = smtpprobe_loop_run(loop, 500);
+
+		ck_assert_msg(r >= 0, "%s", smtpprobe_loop_error(loop));
+		ck_assert(smtpprobe_now() < pa.deadline + SEC);
+	}
+	ck_assert_msg(m.ok == MANY, "%d of %d ok; first failure: %s", m.ok,
+	    MANY, m.first_bad);
+	ck_assert_uint_eq(smtpprobe_loop_pending(loop), 0);
+	smtpprobe_loop_free(loop);
+	ck_assert_int_eq(fake_wait(run.fake, MANY, 5000), 0);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "TLS: ok"), MANY);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "C: QUIT"), MANY);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "EARLY"), 0);
+	smtpprobe_ctx_free(run.ctx);
+	fake_stop(run.fake);
+}
+END_TEST
+
+/*
+ * A tiny DNS server on 127.0.0.1 (a forked child) for the loop's
+ * resolver: A 127.0.0.1 for names under fake.test, no AAAA (NODATA),
+ * NXDOMAIN for everything else.
+ */
+static void __attribute__((noreturn))
+dns_child(int fd)
+{
+	unsigned char	q[512], a[600];
+
+	for (;;) {
+		struct sockaddr_storage	ss;
+		socklen_t		sl = sizeof(ss);
+		ssize_t			n;
+		size_t			off = 12, qend, alen;
+		char			name[256];
+		size_t			nl = 0;
+		int			qtype, ours;
+
+		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&ss, &sl);
+		if (n < 17)
+			continue;
+		while (off < (size_t)n && q[off] != 0 && nl < 200) {
+			size_t l = q[off];
+
+			if (off + 1 + l > (size_t)n)
+				break;
+			memcpy(name + nl, q + off + 1, l);
+			nl += l;
+			name[nl++] = '.';
+			off += 1 + l;
+		}
+		name[nl] = '\0';
+		if (off + 5 > (size_t)n)
+			continue;
+		qtype = q[off + 1] << 8 | q[off + 2];
+		qend = off + 5;
+		ours = nl >= 10 && strcasecmp(name + nl - 10, "fake.test.") ==
+		    0;
+		memcpy(a, q, qend);
+		a[2] = 0x84 | (q[2] & 0x01);		/* QR, AA, RD */
+		a[3] = 0x80 | (ours ? 0 : 3);		/* RA, NXDOMAIN */
+		a[4] = 0; a[5] = 1;			/* QDCOUNT */
+		a[6] = 0; a[7] = 0; a[8] = 0; a[9] = 0; a[10] = 0; a[11] = 0;
+		alen = qend;
+		if (ours && qtype == 1) {
+			static const unsigned char rr[] = { 0xc0, 0x0c, 0, 1,
+			    0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1 };
+
+			a[7] = 1;			/* ANCOUNT */
+			memcpy(a + alen, rr, sizeof(rr));
+			alen += sizeof(rr);
+		}
+		(void)sendto(fd, a, alen, 0, (struct sockaddr *)&ss, sl);
+	}
+}
+
+/* Start the DNS child; returns its pid, *port its port. */
+static pid_t
+dns_start(uint16_t *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	int			fd;
+	pid_t			pid;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		dns_child(fd);
+	close(fd);
+	return pid;
+}
+
+static void
+dns_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A name that does not exist: resolve_failed, in resolve, no connect. */
+START_TEST(test_loop_dns_fail)
+{
+	struct smtpprobe_ctx	*ctx;
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	const struct smtpprobe_result *r;
+	char			 err[256], dns[64];
+	uint16_t		 dport;
+	pid_t			 dpid;
+
+	dpid = dns_start(&dport);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_ptr_nonnull(ctx);
+	memset(&pa, 0, sizeof(pa));
+	pa.host = "no-such-host.invalid";
+	pa.port = 25;
+	pa.mode = SMTPPROBE_MODE_STARTTLS;
+	pa.deadline = smtpprobe_now() + 5 * SEC;
+	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	drive_loop(ctx, p, pa.deadline, dns);
+	r = smtpprobe_result(p);
+	ck_assert_msg(r->outcome == SMTPPROBE_OUTCOME_RESOLVE_FAILED &&
+	    r->phase == SMTPPROBE_PHASE_RESOLVE, "got %s in %s (%s)",
+	    oname(r->outcome), pname(r->phase), r->detail);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_CONNECT], -1);
+	ck_assert_int_eq(r->connected, 0);
+	ck_assert(r->phase_us[SMTPPROBE_PHASE_TOTAL] < FAST);
+	smtpprobe_free(p);
+	smtpprobe_ctx_free(ctx);
+	dns_stop(dpid);
+}
+END_TEST
+
+/* A name that resolves (through the loop's resolver) to the fake: ok,
+ * verified against the DNS SAN. */
+START_TEST(test_loop_dns_ok)
+{
+	struct run		 run;
+	struct smtpprobe_params	 pa;
+	struct opts		 o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .host = "mail.fake.test" };
+	char			 err[256], dns[64];
+	uint16_t		 dport;
+	pid_t			 dpid;
+
+	dpid = dns_start(&dport);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	run_fake(&run, "good", 0);
+	make_params(&pa, &run, &o, smtpprobe_now());
+	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run.p != NULL, "%s", err);
+	drive_loop(run.ctx, run.p, pa.deadline, dns);
+	run.r = smtpprobe_result(run.p);
+	(void)fake_wait(run.fake, 1, 3000);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->address, "127.0.0.1");
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	ORDER(&run, "TLS: ok", "C: QUIT");
+	run_end(&run);
+	dns_stop(dpid);
+}
+END_TEST
+
+static Suite *
+probe_suite(void)
+{
+	Suite	*s = suite_create("probe");
+	TCase	*tc;
+
+#define CASE(name, timeout) do {					\
+	tc = tcase_create(name);					\
+	tcase_set_timeout(tc, (timeout));				\
+	suite_add_tcase(s, tc);						\
+} while (0)
+
+	CASE("good", 15);
+	tcase_add_test(tc, test_good_starttls);
+	tcase_add_test(tc, test_good_tls);
+	tcase_add_test(tc, test_good_plain);
+	tcase_add_test(tc, test_lastline);
+	tcase_add_test(tc, test_lowercase);
+	tcase_add_test(tc, test_authplain);
+	tcase_add_test(tc, test_multiline);
+	tcase_add_test(tc, test_ehlo_multi);
+	tcase_add_test(tc, test_slow);
+	tcase_add_test(tc, test_drip);
+	tcase_add_test(tc, test_barelf);
+	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_quitclose);
+
+	CASE("rejected", 15);
+	tcase_add_test(tc, test_deny);
+	tcase_add_test(tc, test_busy);
+	tcase_add_test(tc, test_ehlo_reject);
+	tcase_add_test(tc, test_helo_reject);
+	tcase_add_test(tc, test_helo_plain);
+	tcase_add_test(tc, test_helo_starttls);
+	tcase_add_test(tc, test_notls_starttls);
+	tcase_add_test(tc, test_notls_plain);
+	tcase_add_test(tc, test_starttls454);
+	tcase_add_test(tc, test_tls5xx);
+
+	CASE("hostile", 15);
+	tcase_add_loop_test(tc, test_not_smtp, 0,
+	    (int)(sizeof(notsmtp) / sizeof(notsmtp[0])));
+	tcase_add_test(tc, test_injection);
+	tcase_add_test(tc, test_tlsgarbage);
+	tcase_add_test(tc, test_tlsalert);
+	tcase_add_test(tc, test_plaintext_tls);
+	tcase_add_test(tc, test_endless);
+	tcase_add_test(tc, test_longline);
+
+	CASE("gone", 15);
+	tcase_add_loop_test(tc, test_close, 0,
+	    (int)(sizeof(closes) / sizeof(closes[0])));
+	tcase_add_test(tc, test_reset);
+	tcase_add_loop_test(tc, test_sigpipe, 0,
+	    (int)(sizeof(resets) / sizeof(resets[0])));
+	tcase_add_test(tc, test_silent);
+	tcase_add_test(tc, test_noread);
+	tcase_add_test(tc, test_refused);
+
+	CASE("cert", 15);
+	tcase_add_loop_test(tc, test_cert, 0,
+	    (int)(sizeof(certs) / sizeof(certs[0])));
+	tcase_add_test(tc, test_cert_precedence);
+	tcase_add_test(tc, test_verify_name);
+	tcase_add_test(tc, test_untrusted_system_store);
+	tcase_add_test(tc, test_cert_soon);
+	tcase_add_test(tc, test_insecure);
+	tcase_add_test(tc, test_min_tls_default);
+	tcase_add_test(tc, test_min_tls_10);
+
+	CASE("ehlo_name", 15);
+	tcase_add_test(tc, test_ehlo_name_given);
+	tcase_add_test(tc, test_ehlo_name_default);
+
+	CASE("loop", 20);
+	tcase_add_test(tc, test_want_resolve);
+	tcase_add_loop_test(tc, test_loop_one, 0, 3);
+	tcase_add_test(tc, test_loop_timeout);
+	tcase_add_test(tc, test_loop_many);
+	tcase_add_test(tc, test_loop_dns_fail);
+	tcase_add_test(tc, test_loop_dns_ok);
+#undef CASE
+	return s;
+}
+CHECK_SUITE(probe_suite)
