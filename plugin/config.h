@@ -47,7 +47,10 @@ struct plugin_config {
 	size_t			 nports;
 
 	double			 timeout;	/* seconds */
-	enum plugin_state	 timeout_state;
+	enum plugin_state	 timeout_state;	/* default CRITICAL */
+	int			 timeout_state_set; /* --timeout-state given:
+						   replaces the table's
+						   state of timeouts */
 
 	struct range		 warn;		/* -w: total */
 	struct range		 crit;		/* -c: total */

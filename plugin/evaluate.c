@@ -264,7 +264,8 @@ evaluate_item(const struct plugin_config *cfg, struct report_item *it,
 	}
 
 	table = evaluate_table(policy, r);
-	if (r->outcome == SMTPPROBE_OUTCOME_TIMEOUT && table != PLUGIN_OK)
+	if (r->outcome == SMTPPROBE_OUTCOME_TIMEOUT && table != PLUGIN_OK &&
+	    cfg->timeout_state_set)
 		table = cfg->timeout_state;
 	evaluate_outcome_text(cfg, r, wall_now, text, sizeof(text));
 	if (r->outcome == SMTPPROBE_OUTCOME_OK) {

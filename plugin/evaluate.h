@@ -14,8 +14,10 @@
  *
  *   (1) WARNING "became unreachable" if the state file says it answered.
  *
- * --timeout-state replaces the state of a timeout wherever the table
- * gives a problem state (a timeout in connect on an optional or closed
+ * --timeout-state, when given, replaces the state of a timeout wherever
+ * the table gives a problem state (without it the table stands: a
+ * timeout after connect is CRITICAL on a required port, WARNING on an
+ * optional one) (a timeout in connect on an optional or closed
  * port stays OK: that is what "not offered" and "closed" look like).
  * Then, for a port that answered (not closed policy): certificate days
  * (on the earliest notAfter of the presented chain; expired is CRITICAL

@@ -282,6 +282,7 @@ options_parse(int argc, char *const argv[], struct plugin_config *cfg,
 				    "critical, unknown)", options_show(arg,
 				    show, sizeof(show)));
 			cfg->timeout_state = (enum plugin_state)v;
+			cfg->timeout_state_set = 1;
 			break;
 		case 'w':
 			if (range_parse(arg, &cfg->warn, rerr,

@@ -126,6 +126,7 @@ START_TEST(test_options_defaults)
 	ck_assert_int_eq(cfg.ports[3].port, 2525);
 	ck_assert_double_eq_tol(cfg.timeout, 10.0, 1e-9);
 	ck_assert_int_eq(cfg.timeout_state, PLUGIN_CRITICAL);
+	ck_assert_int_eq(cfg.timeout_state_set, 0);
 	ck_assert_int_eq(cfg.cert_warn_days, 14);
 	ck_assert_int_eq(cfg.cert_crit_days, 7);
 	ck_assert_int_eq(cfg.family, AF_UNSPEC);
@@ -158,6 +159,7 @@ START_TEST(test_options_full)
 	ck_assert_int_eq(cfg.ports[1].policy, SMTPPROBE_POLICY_REQUIRED);
 	ck_assert_double_eq_tol(cfg.timeout, 2.5, 1e-9);
 	ck_assert_int_eq(cfg.timeout_state, PLUGIN_UNKNOWN);
+	ck_assert_int_eq(cfg.timeout_state_set, 1);
 	ck_assert_str_eq(cfg.warn.text, "1");
 	ck_assert_int_eq(cfg.crit.inside, 1);
 	ck_assert_str_eq(cfg.phase_warn[SMTPPROBE_PHASE_TLS_HANDSHAKE].text,
