@@ -140,8 +140,10 @@ sock_errno_outcome(int err, int connected)
 		    SMTPPROBE_OUTCOME_REFUSED;
 	case ECONNRESET:
 	case ECONNABORTED:
-		return connected ? SMTPPROBE_OUTCOME_RESET :
-		    SMTPPROBE_OUTCOME_REFUSED;
+		/* Only a RST to the SYN is "refused" (ECONNREFUSED); this
+		 * one came after the handshake, even if connect() had not
+		 * been seen to complete yet. */
+		return SMTPPROBE_OUTCOME_RESET;
 	case EPIPE:
 		return SMTPPROBE_OUTCOME_CLOSED;
 	case ETIMEDOUT:
