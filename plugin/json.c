@@ -51,8 +51,9 @@ json_string(struct buf *out, const char *s)
 		if (*p == '"' || *p == '\\') {
 			buf_putc(out, '\\');
 			buf_putc(out, (char)*p++);
-		} else if (*p == '\n') {
-			buf_puts(out, "\\n");
+		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
+			buf_puts(out, *p == '\n' ? "\\n" : *p == '\r' ?
+			    "\\r" : "\\t");
 			p++;
 		} else if (*p < 0x20 || *p == 0x7f) {
 			buf_printf(out, "\\u%04x", *p++);
