@@ -65,21 +65,38 @@ rel_free_port()
 	return 1
 }
 
-# rel_fake_start TLSDIR [fakesmtp args...]: start fakesmtp with its stdin
-# on a pipe we hold (it dies with us), wait for READY, and fill the
-# associative array FAKE_PORT[scenario]=port.  FAKE_PID is its PID.
+# rel_spawn NAME CMD ARGS...: start CMD with its stdin and stdout on FIFOs
+# we hold (so it dies with us when its stdin ends), tracked; sets
+# SPAWN_PID, SPAWN_IN (fd to write to it) and SPAWN_OUT (fd to read from
+# it).  No coproc: bash allows one at a time.
+rel_spawn()
+{
+	local name=$1
+	shift
+	rm -f "$REL_TMP/$name.in" "$REL_TMP/$name.out"
+	mkfifo "$REL_TMP/$name.in" "$REL_TMP/$name.out" || return 1
+	"$@" <"$REL_TMP/$name.in" >"$REL_TMP/$name.out" \
+	    2>"$REL_TMP/$name.err" &
+	SPAWN_PID=$!
+	rel_track "$SPAWN_PID"
+	exec {SPAWN_IN}>"$REL_TMP/$name.in"
+	exec {SPAWN_OUT}<"$REL_TMP/$name.out"
+}
+
+# rel_fake_start TLSDIR [fakesmtp args...]: start fakesmtp (it dies with
+# us), wait for READY, and fill the associative array
+# FAKE_PORT[scenario]=port.  FAKE_PID is its PID.
 declare -gA FAKE_PORT
 rel_fake_start()
 {
 	local tlsdir=$1 line name port
 	shift
 	mkdir -p "$tlsdir"
-	coproc FAKE_CO { exec ${REL_FAKE_WRAP:-} "$SMTPPROBE_BUILD/fakesmtp" \
-	    --tls-dir "$tlsdir" "$@" 2>"$REL_TMP/fakesmtp.err"; }
-	FAKE_PID=$FAKE_CO_PID
-	rel_track "$FAKE_PID"
-	exec {FAKE_IN}>&"${FAKE_CO[1]}"
-	exec {FAKE_OUT}<&"${FAKE_CO[0]}"
+	rel_spawn fakesmtp ${REL_FAKE_WRAP:-} "$SMTPPROBE_BUILD/fakesmtp" \
+	    --tls-dir "$tlsdir" "$@" || return 1
+	FAKE_PID=$SPAWN_PID
+	FAKE_IN=$SPAWN_IN
+	FAKE_OUT=$SPAWN_OUT
 	while :; do
 		if ! read -r -t 30 -u "$FAKE_OUT" line; then
 			echo "fakesmtp did not become ready:" >&2
