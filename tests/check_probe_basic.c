@@ -1,0 +1,790 @@
+/*
+ * check_probe_basic.c: the probe object through its raw API, against
+ * listeners made here on loopback: parameter checks, connect refused, a
+ * silent server (timeout in banner), a fake clock past the deadline,
+ * cancel, the resolver hand-over (smtpprobe_set_addresses), the address
+ * family filter, several addresses (RFC 8305 style: a dropped first
+ * address does not hold up the second), and a QUIT that is never answered.
+ * The rich dialogue tests against fakesmtp are in check_probe.c.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suite.h"
+#include "smtpprobe.h"
+
+#define SEC	INT64_C(1000000)
+#define MS	INT64_C(1000)
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* A listening socket on addr:port (0: ephemeral) with the given backlog;
+ * the port is returned in *port. */
+static int
+listener(const char *addr, uint16_t *port, int backlog)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	int			fd, on = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(*port);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, backlog), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A port on 127.0.0.1 that nobody listens on. */
+static uint16_t
+closed_port(void)
+{
+	uint16_t	port = 0;
+	int		fd = listener("127.0.0.1", &port, 1);
+
+	close(fd);
+	return port;
+}
+
+/*
+ * A scripted one-connection server: sends greeting, then answers each
+ * command line with the next reply (NULL: close; "@hold": answer nothing
+ * and wait for the client to go).  Records the commands it saw.
+ */
+struct script {
+	int		 lfd;
+	const char	*greeting;
+	const char	*replies[8];
+	char		 seen[1024];
+	pthread_t	 thr;
+};
+
+static void *
+script_main(void *arg)
+{
+	struct script	*s = arg;
+	char		 line[512], c;
+	size_t		 n, k = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if ((fd = accept(s->lfd, NULL, NULL)) == -1)
+		return NULL;
+	if (s->greeting != NULL)
+		(void)send(fd, s->greeting, strlen(s->greeting), MSG_NOSIGNAL);
+	for (;;) {
+		n = 0;
+		while ((r = recv(fd, &c, 1, 0)) == 1 && c != '\n')
+			if (c != '\r' && n < sizeof(line) - 1)
+				line[n++] = c;
+		if (r != 1)
+			break;
+		line[n] = '\0';
+		if (strlen(s->seen) + n + 2 < sizeof(s->seen)) {
+			strncat(s->seen, line, n);
+			strncat(s->seen, "|", 2);
+		}
+		if (k >= 8 || s->replies[k] == NULL)
+			break;
+		if (strcmp(s->replies[k], "@hold") == 0) {
+			while (recv(fd, &c, 1, 0) > 0)
+				;
+			break;
+		}
+		(void)send(fd, s->replies[k], strlen(s->replies[k]),
+		    MSG_NOSIGNAL);
+		k++;
+	}
+	close(fd);
+	return NULL;
+}
+
+static uint16_t
+script_start(struct script *s)
+{
+	uint16_t	port = 0;
+
+	s->lfd = listener("127.0.0.1", &port, 8);
+	s->seen[0] = '\0';
+	ck_assert_int_eq(pthread_create(&s->thr, NULL, script_main, s), 0);
+	return port;
+}
+
+static void
+script_end(struct script *s)
+{
+	pthread_join(s->thr, NULL);
+	close(s->lfd);
+}
+
+static void
+params_init(struct smtpprobe_params *pa, const char *host, uint16_t port,
+    enum smtpprobe_mode mode, int64_t timeout)
+{
+	memset(pa, 0, sizeof(*pa));
+	pa->host = host;
+	pa->port = port;
+	pa->mode = mode;
+	pa->deadline = smtpprobe_now() + timeout;
+	pa->ehlo_name = "probe.test";
+}
+
+/* Drive a probe with poll(2) until it is done; returns the result. */
+static const struct smtpprobe_result *
+drive(struct smtpprobe *p)
+{
+	struct pollfd	fds[SMTPPROBE_MAX_POLLFDS];
+	size_t		n;
+	int64_t		now, t;
+	int		r;
+
+	for (;;) {
+		now = smtpprobe_now();
+		r = smtpprobe_step(p, now);
+		ck_assert_int_ne(r, SMTPPROBE_ERROR);
+		ck_assert_int_ne(r, SMTPPROBE_WANT_RESOLVE);
+		if (r == SMTPPROBE_DONE)
+			break;
+		n = smtpprobe_pollfds(p, fds, SMTPPROBE_MAX_POLLFDS);
+		t = smtpprobe_next_timeout(p) - smtpprobe_now();
+		(void)poll(fds, n, t <= 0 ? 0 : (int)(t / MS + 1));
+	}
+	/* Done stays done. */
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()), SMTPPROBE_DONE);
+	ck_assert_uint_eq(smtpprobe_pollfds(p, fds, SMTPPROBE_MAX_POLLFDS),
+	    0);
+	return smtpprobe_result(p);
+}
+
+static struct smtpprobe_ctx	*ctx;
+
+static void
+setup(void)
+{
+	ctx = smtpprobe_ctx_new(NULL, 0);
+	ck_assert_ptr_nonnull(ctx);
+}
+
+static void
+teardown(void)
+{
+	smtpprobe_ctx_free(ctx);
+	ctx = NULL;
+}
+
+#define EXPECT(r, o, ph) ck_assert_msg((r)->outcome == (o) &&		\
+	(r)->phase == (ph), "got %s in %s (%s), want %s in %s",		\
+	smtpprobe_outcome_name((r)->outcome),				\
+	smtpprobe_phase_name((r)->phase), (r)->detail,			\
+	smtpprobe_outcome_name(o), smtpprobe_phase_name(ph))
+
+/* ---- parameters ---------------------------------------------------------- */
+
+static const char *const sixteen_plus_one[SMTPPROBE_MAX_ADDRESSES + 1] = {
+	"127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1",
+	"127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1",
+	"127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1",
+	"127.0.0.1", "127.0.0.1",
+};
+static const char *const not_numeric[] = { "mail.example.org" };
+static const char *const null_addr[] = { NULL };
+
+static const struct {
+	const char		*name;
+	const char		*host;
+	uint16_t		 port;
+	int			 mode;
+	int			 family;
+	int			 min_tls;
+	int64_t			 deadline;	/* 0: now + 1 s */
+	const char *const	*addrs;
+	size_t			 naddrs;
+	const char		*ehlo;
+	const char		*source;
+	const char		*err;		/* substring */
+} bad_params[] = {
+	{ "no host", NULL, 25, 0, AF_UNSPEC, 0, 0, NULL, 0, NULL, NULL,
+	    "host" },
+	{ "empty host", "", 25, 0, AF_UNSPEC, 0, 0, NULL, 0, NULL, NULL,
+	    "host" },
+	{ "port 0", "127.0.0.1", 0, 0, AF_UNSPEC, 0, 0, NULL, 0, NULL, NULL,
+	    "port" },
+	{ "mode", "127.0.0.1", 25, SMTPPROBE_MODE_COUNT, AF_UNSPEC, 0, 0,
+	    NULL, 0, NULL, NULL, "mode" },
+	{ "negative mode", "127.0.0.1", 25, -1, AF_UNSPEC, 0, 0, NULL, 0,
+	    NULL, NULL, "mode" },
+	{ "min tls", "127.0.0.1", 25, 0, AF_UNSPEC, SMTPPROBE_TLS_COUNT, 0,
+	    NULL, 0, NULL, NULL, "TLS" },
+	{ "family", "127.0.0.1", 25, 0, AF_UNIX, 0, 0, NULL, 0, NULL, NULL,
+	    "family" },
+	{ "no deadline", "127.0.0.1", 25, 0, AF_UNSPEC, 0, -1, NULL, 0, NULL,
+	    NULL, "deadline" },
+	{ "too many addresses", "x.example", 25, 0, AF_UNSPEC, 0, 0,
+	    sixteen_plus_one, SMTPPROBE_MAX_ADDRESSES + 1, NULL, NULL,
+	    "addresses" },
+	{ "addresses NULL", "x.example", 25, 0, AF_UNSPEC, 0, 0, NULL, 1,
+	    NULL, NULL, "addresses" },
+	{ "address not numeric", "x.example", 25, 0, AF_UNSPEC, 0, 0,
+	    not_numeric, 1, NULL, NULL, "numeric" },
+	{ "address NULL", "x.example", 25, 0, AF_UNSPEC, 0, 0, null_addr, 1,
+	    NULL, NULL, "numeric" },
+	{ "ehlo blank", "127.0.0.1", 25, 0, AF_UNSPEC, 0, 0, NULL, 0,
+	    "a b", NULL, "EHLO" },
+	{ "ehlo crlf", "127.0.0.1", 25, 0, AF_UNSPEC, 0, 0, NULL, 0,
+	    "a\r\nMAIL FROM:<>", NULL, "EHLO" },
+	{ "ehlo empty", "127.0.0.1", 25, 0, AF_UNSPEC, 0, 0, NULL, 0, "",
+	    NULL, "EHLO" },
+	{ "source", "127.0.0.1", 25, 0, AF_UNSPEC, 0, 0, NULL, 0, NULL,
+	    "localhost", "source" },
+};
+
+START_TEST(test_bad_params)
+{
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	char			 err[200];
+
+	memset(&pa, 0, sizeof(pa));
+	pa.host = bad_params[_i].host;
+	pa.port = bad_params[_i].port;
+	pa.mode = (enum smtpprobe_mode)bad_params[_i].mode;
+	pa.family = bad_params[_i].family;
+	pa.min_tls = (enum smtpprobe_tls_version)bad_params[_i].min_tls;
+	pa.deadline = bad_params[_i].deadline == 0 ?
+	    smtpprobe_now() + SEC : bad_params[_i].deadline;
+	pa.addresses = bad_params[_i].addrs;
+	pa.naddresses = bad_params[_i].naddrs;
+	pa.ehlo_name = bad_params[_i].ehlo;
+	pa.source_address = bad_params[_i].source;
+	err[0] = '\0';
+	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+	ck_assert_msg(p == NULL, "%s: accepted", bad_params[_i].name);
+	ck_assert_msg(strstr(err, bad_params[_i].err) != NULL,
+	    "%s: error \"%s\" lacks \"%s\"", bad_params[_i].name, err,
+	    bad_params[_i].err);
+}
+END_TEST
+
+START_TEST(test_null_args)
+{
+	struct smtpprobe_params	pa;
+	char			err[100];
+
+	params_init(&pa, "127.0.0.1", 25, SMTPPROBE_MODE_PLAIN, SEC);
+	ck_assert_ptr_null(smtpprobe_new(NULL, &pa, err, sizeof(err)));
+	ck_assert_ptr_null(smtpprobe_new(ctx, NULL, NULL, 0));
+	smtpprobe_free(NULL);
+	smtpprobe_ctx_free(NULL);
+	ck_assert_int_eq(smtpprobe_step(NULL, 0), SMTPPROBE_ERROR);
+	ck_assert_ptr_null(smtpprobe_result(NULL));
+	ck_assert_int_eq(smtpprobe_next_timeout(NULL), INT64_MAX);
+	smtpprobe_cancel(NULL, 0);
+}
+END_TEST
+
+/* ---- connect ----------------------------------------------------------- */
+
+START_TEST(test_refused)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	int64_t				 t0 = smtpprobe_now();
+
+	params_init(&pa, "127.0.0.1", closed_port(), SMTPPROBE_MODE_STARTTLS,
+	    5 * SEC);
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_REFUSED, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_int_eq(r->sys_errno, ECONNREFUSED);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_int_eq(r->addresses_tried, 1);
+	ck_assert_int_eq(r->connected, 0);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 0);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_BANNER], -1);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_TOTAL],
+	    r->phase_us[SMTPPROBE_PHASE_CONNECT]);
+	/* Fails fast, not at the deadline. */
+	ck_assert_int_lt(smtpprobe_now() - t0, 2 * SEC);
+	smtpprobe_free(p);
+}
+END_TEST
+
+/* A server that accepts and never speaks: timeout in banner, on time. */
+START_TEST(test_silent)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	uint16_t			 port = 0;
+	int				 lfd;
+	int64_t				 t0;
+
+	lfd = listener("127.0.0.1", &port, 8);
+	params_init(&pa, "127.0.0.1", port, SMTPPROBE_MODE_PLAIN, 300 * MS);
+	t0 = smtpprobe_now();
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_BANNER);
+	ck_assert_int_eq(r->connected, 1);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_BANNER], 0);
+	ck_assert_int_ge(smtpprobe_now() - t0, 300 * MS);
+	ck_assert_int_lt(smtpprobe_now() - t0, 2 * SEC);
+	smtpprobe_free(p);
+	close(lfd);
+}
+END_TEST
+
+/* The caller's clock decides: stepping past the deadline times out in
+ * the phase the probe is in, without waiting for anything. */
+START_TEST(test_fake_clock_deadline)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	uint16_t			 port = 0;
+	int				 lfd;
+
+	lfd = listener("127.0.0.1", &port, 8);
+	memset(&pa, 0, sizeof(pa));
+	pa.host = "127.0.0.1";
+	pa.port = port;
+	pa.mode = SMTPPROBE_MODE_PLAIN;
+	pa.deadline = 1000 * SEC;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, 1 * SEC), SMTPPROBE_WANT_IO);
+	ck_assert_int_eq(smtpprobe_next_timeout(p), 1000 * SEC);
+	ck_assert_int_eq(smtpprobe_step(p, 1000 * SEC), SMTPPROBE_DONE);
+	r = smtpprobe_result(p);
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_msg(r->phase == SMTPPROBE_PHASE_CONNECT ||
+	    r->phase == SMTPPROBE_PHASE_BANNER, "phase %s",
+	    smtpprobe_phase_name(r->phase));
+	/* The time is the caller's: 999 s, give or take the step's own. */
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_TOTAL], 999 * SEC);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_TOTAL], 1000 * SEC);
+	smtpprobe_free(p);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(test_cancel)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	uint16_t			 port = 0;
+	int				 lfd;
+
+	lfd = listener("127.0.0.1", &port, 8);
+	params_init(&pa, "127.0.0.1", port, SMTPPROBE_MODE_PLAIN, 10 * SEC);
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()),
+	    SMTPPROBE_WANT_IO);
+	smtpprobe_cancel(p, smtpprobe_now());
+	r = smtpprobe_result(p);
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_str_eq(r->detail, "cancelled");
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()), SMTPPROBE_DONE);
+	smtpprobe_cancel(p, smtpprobe_now());	/* harmless */
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	smtpprobe_free(p);
+	close(lfd);
+}
+END_TEST
+
+/* ---- addresses ------------------------------------------------------------ */
+
+START_TEST(test_want_resolve)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	const char			*addrs[2];
+	uint16_t			 port = closed_port();
+
+	params_init(&pa, "mail.example.invalid", port, SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()),
+	    SMTPPROBE_WANT_RESOLVE);
+	/* Spurious steps keep asking. */
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()),
+	    SMTPPROBE_WANT_RESOLVE);
+	addrs[0] = "not-an-address";
+	addrs[1] = "127.0.0.1";
+	ck_assert_int_eq(smtpprobe_set_addresses(p, addrs, 2, 1234,
+	    SMTPPROBE_OUTCOME_RESOLVE_FAILED, NULL), 0);
+	/* Only once. */
+	ck_assert_int_eq(smtpprobe_set_addresses(p, addrs, 2, 1,
+	    SMTPPROBE_OUTCOME_RESOLVE_FAILED, NULL), -1);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_REFUSED, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 1234);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_str_eq(r->host, "mail.example.invalid");
+	smtpprobe_free(p);
+}
+END_TEST
+
+static const struct {
+	const char		*name;
+	int			 family;
+	const char		*addr;		/* NULL: none */
+	enum smtpprobe_outcome	 fail;
+	const char		*detail;
+	enum smtpprobe_outcome	 want;
+	const char		*want_detail;
+} resolve_rows[] = {
+	{ "nxdomain", AF_UNSPEC, NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+	    "NXDOMAIN", SMTPPROBE_OUTCOME_RESOLVE_FAILED, "NXDOMAIN" },
+	{ "dns timeout", AF_UNSPEC, NULL, SMTPPROBE_OUTCOME_TIMEOUT,
+	    "no answer", SMTPPROBE_OUTCOME_TIMEOUT, "no answer" },
+	{ "bad failure outcome", AF_UNSPEC, NULL, SMTPPROBE_OUTCOME_OK,
+	    NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED, "did not resolve" },
+	{ "only v6 for -4", AF_INET, "::1", SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+	    NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED, "IPv4" },
+	{ "only v4 for -6", AF_INET6, "127.0.0.1",
+	    SMTPPROBE_OUTCOME_RESOLVE_FAILED, NULL,
+	    SMTPPROBE_OUTCOME_RESOLVE_FAILED, "IPv6" },
+};
+
+START_TEST(test_resolve_failures)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	const char			*addrs[1];
+
+	params_init(&pa, "mail.example.invalid", 25, SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.family = resolve_rows[_i].family;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()),
+	    SMTPPROBE_WANT_RESOLVE);
+	addrs[0] = resolve_rows[_i].addr;
+	ck_assert_int_eq(smtpprobe_set_addresses(p, addrs,
+	    resolve_rows[_i].addr != NULL ? 1 : 0, 10, resolve_rows[_i].fail,
+	    resolve_rows[_i].detail), 0);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()), SMTPPROBE_DONE);
+	r = smtpprobe_result(p);
+	EXPECT(r, resolve_rows[_i].want, SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_msg(strstr(r->detail, resolve_rows[_i].want_detail) != NULL,
+	    "%s: detail \"%s\"", resolve_rows[_i].name, r->detail);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 10);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_CONNECT], -1);
+	ck_assert_int_eq(r->addresses_tried, 0);
+	smtpprobe_free(p);
+}
+END_TEST
+
+/* A literal of the wrong family never reaches the network. */
+START_TEST(test_literal_family)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+
+	params_init(&pa, "127.0.0.1", 25, SMTPPROBE_MODE_PLAIN, 5 * SEC);
+	pa.family = AF_INET6;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()), SMTPPROBE_DONE);
+	r = smtpprobe_result(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_RESOLVE_FAILED, SMTPPROBE_PHASE_RESOLVE);
+	smtpprobe_free(p);
+}
+END_TEST
+
+/* Refused first address, then one that answers: the second wins. */
+START_TEST(test_second_address)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
+	const char			*addrs[2] = { "127.0.0.2", "127.0.0.1" };
+	uint16_t			 port;
+
+	port = script_start(&s);	/* listens on 127.0.0.1 only */
+	params_init(&pa, "mx.example", port, SMTPPROBE_MODE_PLAIN, 5 * SEC);
+	pa.addresses = addrs;
+	pa.naddresses = 2;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_int_eq(r->addresses_tried, 2);
+	smtpprobe_free(p);
+	script_end(&s);
+	ck_assert_str_eq(s.seen, "EHLO probe.test|QUIT|");
+}
+END_TEST
+
+/*
+ * RFC 8305 style: the first address drops the SYN (a listener whose
+ * accept queue is full), the second answers.  The second attempt starts
+ * after 250 ms, long before the first attempt's SYN retry (1 s).
+ */
+START_TEST(test_dropped_first_address)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
+	const char			*addrs[2] = { "127.0.0.3", "127.0.0.1" };
+	struct sockaddr_in		 sin;
+	uint16_t			 port;
+	int				 full, fill[3], i;
+
+	port = script_start(&s);
+	full = listener("127.0.0.3", &port, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
+	for (i = 0; i < 3; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		(void)connect(fill[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(50 * 1000);
+	params_init(&pa, "mx.example", port, SMTPPROBE_MODE_PLAIN, 5 * SEC);
+	pa.addresses = addrs;
+	pa.naddresses = 2;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(r->address, "127.0.0.1");
+	ck_assert_int_eq(r->addresses_tried, 2);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 250 * MS);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_CONNECT], 900 * MS);
+	smtpprobe_free(p);
+	script_end(&s);
+	for (i = 0; i < 3; i++)
+		close(fill[i]);
+	close(full);
+}
+END_TEST
+
+/* ---- a few dialogue rules against a scripted server ------------------------ */
+
+/* QUIT never answered: the probe is still ok, and ends within the QUIT
+ * grace, long before the deadline. */
+START_TEST(test_quit_unanswered)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250-hi\r\n250 SIZE 1000\r\n", "@hold" } };
+	int64_t				 t0;
+
+	params_init(&pa, "127.0.0.1", script_start(&s), SMTPPROBE_MODE_PLAIN,
+	    20 * SEC);
+	t0 = smtpprobe_now();
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(r->quit.code, 0);
+	ck_assert_int_eq(r->caps.present, 1);
+	ck_assert_uint_eq(r->caps.size, 1000);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_QUIT], 0);
+	ck_assert_int_lt(smtpprobe_now() - t0, 5 * SEC);
+	smtpprobe_free(p);
+	script_end(&s);
+}
+END_TEST
+
+/* Close right after QUIT, without a reply: not an error. */
+START_TEST(test_quit_closed)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", NULL } };
+
+	params_init(&pa, "127.0.0.1", script_start(&s), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.flags = SMTPPROBE_F_TRACE;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_ptr_nonnull(r->transcript);
+	ck_assert_ptr_nonnull(strstr(r->transcript, "C: EHLO probe.test\n"));
+	ck_assert_ptr_nonnull(strstr(r->transcript, "S: 220 ok\n"));
+	ck_assert_ptr_nonnull(strstr(r->transcript, "C: QUIT\n"));
+	smtpprobe_free(p);
+	script_end(&s);
+}
+END_TEST
+
+/* Scripted dialogues: one row each. */
+static const struct {
+	const char		*name;
+	int			 mode;
+	const char		*greeting;
+	const char		*replies[4];
+	enum smtpprobe_outcome	 outcome;
+	enum smtpprobe_phase	 phase;
+	const char		*seen;
+} dialogues[] = {
+	{ "plain ok", SMTPPROBE_MODE_PLAIN, "220 ok\r\n",
+	    { "250-x\r\n250 STARTTLS\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL,
+	    "EHLO probe.test|QUIT|" },
+	{ "554 greeting gets QUIT", SMTPPROBE_MODE_STARTTLS, "554 go away\r\n",
+	    { "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_BANNER_REJECTED, SMTPPROBE_PHASE_BANNER,
+	    "QUIT|" },
+	{ "helo fallback plain", SMTPPROBE_MODE_PLAIN, "220 ok\r\n",
+	    { "502 no\r\n", "250 hi\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL,
+	    "EHLO probe.test|HELO probe.test|QUIT|" },
+	{ "helo fallback starttls", SMTPPROBE_MODE_STARTTLS, "220 ok\r\n",
+	    { "500 what\r\n", "250 hi\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED, SMTPPROBE_PHASE_EHLO,
+	    "EHLO probe.test|HELO probe.test|QUIT|" },
+	{ "ehlo and helo refused", SMTPPROBE_MODE_PLAIN, "220 ok\r\n",
+	    { "502 no\r\n", "550 no\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_EHLO_REJECTED, SMTPPROBE_PHASE_EHLO,
+	    "EHLO probe.test|HELO probe.test|QUIT|" },
+	{ "ehlo 554: no helo", SMTPPROBE_MODE_PLAIN, "220 ok\r\n",
+	    { "554 no\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_EHLO_REJECTED, SMTPPROBE_PHASE_EHLO,
+	    "EHLO probe.test|QUIT|" },
+	{ "no starttls", SMTPPROBE_MODE_STARTTLS, "220 ok\r\n",
+	    { "250-x\r\n250 AUTH PLAIN\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED, SMTPPROBE_PHASE_EHLO,
+	    "EHLO probe.test|QUIT|" },
+	{ "starttls 454", SMTPPROBE_MODE_STARTTLS, "220 ok\r\n",
+	    { "250-x\r\n250 starttls\r\n", "454 not now\r\n", "221 bye\r\n" },
+	    SMTPPROBE_OUTCOME_STARTTLS_REJECTED, SMTPPROBE_PHASE_STARTTLS,
+	    "EHLO probe.test|STARTTLS|QUIT|" },
+	{ "injection", SMTPPROBE_MODE_STARTTLS, "220 ok\r\n",
+	    { "250-x\r\n250 STARTTLS\r\n", "220 go\r\n250 injected\r\n" },
+	    SMTPPROBE_OUTCOME_PROTOCOL_ERROR, SMTPPROBE_PHASE_STARTTLS,
+	    "EHLO probe.test|STARTTLS|" },
+	{ "tls record greeting", SMTPPROBE_MODE_PLAIN, "\x16\x03\x01\x00",
+	    { NULL }, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, SMTPPROBE_PHASE_BANNER,
+	    "" },
+	{ "plain on implicit tls", SMTPPROBE_MODE_TLS, "220 ok\r\n",
+	    { NULL }, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE, NULL },
+	{ "close after greeting", SMTPPROBE_MODE_PLAIN, "220 ok\r\n",
+	    { NULL }, SMTPPROBE_OUTCOME_CLOSED, SMTPPROBE_PHASE_EHLO,
+	    "EHLO probe.test|" },
+	{ "greeting 250", SMTPPROBE_MODE_PLAIN, "250 odd\r\n",
+	    { NULL }, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, SMTPPROBE_PHASE_BANNER,
+	    "" },
+	{ "bare lf", SMTPPROBE_MODE_PLAIN, "220-a\n220 b\n",
+	    { "250 hi\n", "221 bye\n" },
+	    SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL,
+	    "EHLO probe.test|QUIT|" },
+};
+
+START_TEST(test_dialogue)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s;
+	int64_t				 t0;
+	int				 i;
+
+	memset(&s, 0, sizeof(s));
+	s.greeting = dialogues[_i].greeting;
+	for (i = 0; i < 4; i++)
+		s.replies[i] = dialogues[_i].replies[i];
+	params_init(&pa, "127.0.0.1", script_start(&s), dialogues[_i].mode,
+	    10 * SEC);
+	t0 = smtpprobe_now();
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	ck_assert_msg(r->outcome == dialogues[_i].outcome &&
+	    r->phase == dialogues[_i].phase, "%s: got %s in %s (%s)",
+	    dialogues[_i].name, smtpprobe_outcome_name(r->outcome),
+	    smtpprobe_phase_name(r->phase), r->detail);
+	/* Every one of these is decided well before the deadline. */
+	ck_assert_int_lt(smtpprobe_now() - t0, 3 * SEC);
+	ck_assert_int_ge(r->phase_us[r->phase], 0);
+	smtpprobe_free(p);
+	script_end(&s);
+	if (dialogues[_i].seen != NULL)
+		ck_assert_msg(strcmp(s.seen, dialogues[_i].seen) == 0,
+		    "%s: server saw \"%s\"", dialogues[_i].name, s.seen);
+}
+END_TEST
+
+#define NROWS(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+probe_basic_suite(void)
+{
+	Suite	*s = suite_create("probe_basic");
+	TCase	*tc;
+
+	tc = tcase_create("params");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_bad_params, 0, NROWS(bad_params));
+	tcase_add_test(tc, test_null_args);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("connect");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 15);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_silent);
+	tcase_add_test(tc, test_fake_clock_deadline);
+	tcase_add_test(tc, test_cancel);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("addresses");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 15);
+	tcase_add_test(tc, test_want_resolve);
+	tcase_add_loop_test(tc, test_resolve_failures, 0, NROWS(resolve_rows));
+	tcase_add_test(tc, test_literal_family);
+	tcase_add_test(tc, test_second_address);
+	tcase_add_test(tc, test_dropped_first_address);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dialogue");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 15);
+	tcase_add_test(tc, test_quit_unanswered);
+	tcase_add_test(tc, test_quit_closed);
+	tcase_add_loop_test(tc, test_dialogue, 0, NROWS(dialogues));
+	suite_add_tcase(s, tc);
+	return s;
+}
+CHECK_SUITE(probe_basic_suite)
