@@ -572,6 +572,11 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 		ares_getaddrinfo(res->channel, lk->name, NULL, &hints,
 		    addrinfo_done, lk);
 	}
+	/* Answered inside c-ares (from /etc/hosts): "now" was read before
+	 * the file was, so read the clock once more for a true duration. */
+	if (lk->state == LOOKUP_FINISHED)
+		lk->result.duration_us = timeutil_remaining(smtpprobe_now(),
+		    now);
 	return 0;
 }
 
