@@ -413,7 +413,7 @@ START_TEST(test_cancel)
 }
 END_TEST
 
-/* ---- addresses ------------------------------------------------------------ */
+/* ---- addresses ---------------------------------------------------- */
 
 START_TEST(test_want_resolve)
 {
@@ -592,7 +592,7 @@ START_TEST(test_dropped_first_address)
 }
 END_TEST
 
-/* ---- a few dialogue rules against a scripted server ------------------------ */
+/* ---- a few dialogue rules against a scripted server ----------------- */
 
 /* QUIT never answered: the probe is still ok, and ends within the QUIT
  * grace, long before the deadline. */

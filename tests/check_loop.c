@@ -1,0 +1,446 @@
+/*
+ * check_loop.c: the ready-made event loop (lib/loop.c): many probes at
+ * once, done callbacks called exactly once, run with a time limit, wakeup
+ * from another thread, free with probes in flight (cancelled), the
+ * max_active cap, probes added from a done callback, shared name lookups
+ * and caller lookups (IP literals without DNS, a dead resolver bounded by
+ * the deadline).  Loopback only.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suite.h"
+#include "smtpprobe.h"
+
+#define SEC	INT64_C(1000000)
+#define MS	INT64_C(1000)
+
+static struct smtpprobe_ctx	*ctx;
+
+static void
+setup(void)
+{
+	ctx = smtpprobe_ctx_new(NULL, 0);
+	ck_assert_ptr_nonnull(ctx);
+}
+
+static void
+teardown(void)
+{
+	smtpprobe_ctx_free(ctx);
+	ctx = NULL;
+}
+
+static int
+listen_on(int type, uint16_t *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	int			fd;
+
+	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 128), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static uint16_t
+closed_port(void)
+{
+	uint16_t	port;
+
+	close(listen_on(SOCK_STREAM, &port));
+	return port;
+}
+
+/* What the done callbacks saw. */
+struct tally {
+	int	done;
+	int	outcomes[SMTPPROBE_OUTCOME_COUNT];
+	int	connected;
+	int	chain;		/* probes still to add from callbacks */
+	struct smtpprobe_loop *loop;
+	uint16_t port;
+	char	address[64];
+	int64_t	resolve_us;
+};
+
+static void
+on_done(struct smtpprobe *p, void *arg)
+{
+	struct tally			*t = arg;
+	const struct smtpprobe_result	*r = smtpprobe_result(p);
+
+	ck_assert_int_ne(r->outcome, SMTPPROBE_OUTCOME_PENDING);
+	t->done++;
+	t->outcomes[r->outcome]++;
+	t->connected += r->connected;
+	snprintf(t->address, sizeof(t->address), "%s", r->address);
+	t->resolve_us = r->phase_us[SMTPPROBE_PHASE_RESOLVE];
+	smtpprobe_free(p);
+}
+
+static struct smtpprobe *
+mkprobe(const char *host, uint16_t port, int64_t timeout)
+{
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	char			 err[160];
+
+	memset(&pa, 0, sizeof(pa));
+	pa.host = host;
+	pa.port = port;
+	pa.mode = SMTPPROBE_MODE_PLAIN;
+	pa.family = AF_INET;
+	pa.deadline = smtpprobe_now() + timeout;
+	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+	ck_assert_msg(p != NULL, "smtpprobe_new: %s", err);
+	return p;
+}
+
+static struct smtpprobe_loop *
+mkloop(const char *dns, size_t max_active)
+{
+	struct smtpprobe_loop_params	 lp;
+	struct smtpprobe_loop		*l;
+	char				 err[160];
+
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = dns;
+	lp.max_active = max_active;
+	l = smtpprobe_loop_new(ctx, &lp, err, sizeof(err));
+	ck_assert_msg(l != NULL, "smtpprobe_loop_new: %s", err);
+	return l;
+}
+
+/* 300 refused probes: each done callback exactly once, nothing left. */
+START_TEST(test_many_refused)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+	uint16_t		 port = closed_port();
+	int			 i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("127.0.0.1", port, 5 * SEC), on_done, &t), 0);
+	ck_assert_uint_eq(smtpprobe_loop_pending(l), 300);
+	ck_assert_int_eq(t.done, 0);	/* callbacks only from run */
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.done, 300);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 300);
+	ck_assert_uint_eq(smtpprobe_loop_pending(l), 0);
+	smtpprobe_loop_free(l);
+}
+END_TEST
+
+/* Silent servers: every probe ends at its own deadline, in banner. */
+START_TEST(test_deadlines)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+	uint16_t		 port;
+	int			 lfd = listen_on(SOCK_STREAM, &port), i;
+	int64_t			 t0 = smtpprobe_now();
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("127.0.0.1", port, 200 * MS + i * 10 * MS),
+		    on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_TIMEOUT], 20);
+	ck_assert_int_eq(t.connected, 20);
+	ck_assert_int_ge(smtpprobe_now() - t0, 390 * MS);
+	ck_assert_int_lt(smtpprobe_now() - t0, 3 * SEC);
+	smtpprobe_loop_free(l);
+	close(lfd);
+}
+END_TEST
+
+/* run(timeout_ms) returns with the count pending; free cancels and
+ * calls the done callbacks. */
+START_TEST(test_run_limit_and_free)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+	uint16_t		 port;
+	int			 lfd = listen_on(SOCK_STREAM, &port);
+	int64_t			 t0 = smtpprobe_now();
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(smtpprobe_loop_add(l,
+	    mkprobe("127.0.0.1", port, 10 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_add(l,
+	    mkprobe("127.0.0.1", port, 10 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, 100), 2);
+	ck_assert_int_ge(smtpprobe_now() - t0, 100 * MS);
+	ck_assert_int_lt(smtpprobe_now() - t0, 2 * SEC);
+	ck_assert_int_eq(t.done, 0);
+	smtpprobe_loop_free(l);
+	ck_assert_int_eq(t.done, 2);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_TIMEOUT], 2);
+	smtpprobe_loop_free(NULL);
+	close(lfd);
+}
+END_TEST
+
+static void *
+waker(void *arg)
+{
+	usleep(100 * 1000);
+	smtpprobe_loop_wakeup(arg);
+	return NULL;
+}
+
+START_TEST(test_wakeup)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+	pthread_t		 thr;
+	uint16_t		 port;
+	int			 lfd = listen_on(SOCK_STREAM, &port);
+	int64_t			 t0 = smtpprobe_now();
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(smtpprobe_loop_add(l,
+	    mkprobe("127.0.0.1", port, 10 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(pthread_create(&thr, NULL, waker, l), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 1);
+	ck_assert_int_lt(smtpprobe_now() - t0, 3 * SEC);
+	pthread_join(thr, NULL);
+	smtpprobe_loop_free(l);
+	ck_assert_int_eq(t.done, 1);
+	close(lfd);
+}
+END_TEST
+
+/* max_active 2 against silent servers: only two ever connect; the rest
+ * wait for a slot and end at their deadline without a packet. */
+START_TEST(test_max_active)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 2);
+	struct tally		 t;
+	uint16_t		 port, refused = closed_port();
+	int			 lfd = listen_on(SOCK_STREAM, &port), i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("127.0.0.1", port, 300 * MS), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.done, 6);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_TIMEOUT], 6);
+	ck_assert_int_eq(t.connected, 2);
+	smtpprobe_loop_free(l);
+
+	/* Slots are given back: a queue of quick probes all run. */
+	l = mkloop(NULL, 1);
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("127.0.0.1", refused, 5 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 10);
+	smtpprobe_loop_free(l);
+	close(lfd);
+}
+END_TEST
+
+static void
+on_done_chain(struct smtpprobe *p, void *arg)
+{
+	struct tally	*t = arg;
+
+	on_done(p, arg);
+	if (t->chain > 0) {
+		t->chain--;
+		ck_assert_int_eq(smtpprobe_loop_add(t->loop,
+		    mkprobe("127.0.0.1", t->port, 5 * SEC), on_done_chain, t),
+		    0);
+	}
+}
+
+START_TEST(test_add_from_callback)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+
+	memset(&t, 0, sizeof(t));
+	t.loop = l;
+	t.port = closed_port();
+	t.chain = 5;
+	ck_assert_int_eq(smtpprobe_loop_add(l,
+	    mkprobe("127.0.0.1", t.port, 5 * SEC), on_done_chain, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.done, 6);
+	smtpprobe_loop_free(l);
+}
+END_TEST
+
+START_TEST(test_bad_add)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct smtpprobe	*p = mkprobe("127.0.0.1", closed_port(),
+				    5 * SEC);
+	struct tally		 t;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(smtpprobe_loop_add(l, NULL, on_done, &t), -1);
+	ck_assert_int_eq(smtpprobe_loop_add(NULL, p, on_done, &t), -1);
+	smtpprobe_cancel(p, smtpprobe_now());
+	ck_assert_int_eq(smtpprobe_loop_add(l, p, on_done, &t), -1);
+	ck_assert_str_ne(smtpprobe_loop_error(l), "no error");
+	smtpprobe_free(p);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.done, 0);
+	smtpprobe_loop_free(l);
+}
+END_TEST
+
+/* Probes of a name (localhost, from /etc/hosts) share a lookup and get
+ * its addresses. */
+START_TEST(test_probe_by_name)
+{
+	struct smtpprobe_loop	*l = mkloop(NULL, 0);
+	struct tally		 t;
+	uint16_t		 port = closed_port();
+	int			 i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("localhost", port, 5 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 5);
+	ck_assert_str_eq(t.address, "127.0.0.1");
+	ck_assert_int_ge(t.resolve_us, 0);
+	smtpprobe_loop_free(l);
+}
+END_TEST
+
+/* A resolver that never answers (a UDP socket that reads nothing):
+ * the probe ends at its deadline in the resolve phase. */
+START_TEST(test_dead_resolver)
+{
+	struct smtpprobe_loop		*l;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	char				 dns[64];
+	uint16_t			 port;
+	int				 ufd = listen_on(SOCK_DGRAM, &port);
+	int64_t				 t0 = smtpprobe_now();
+
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", (unsigned)port);
+	l = mkloop(dns, 0);
+	p = mkprobe("mail.example.org", 25, 400 * MS);
+	ck_assert_int_eq(smtpprobe_loop_add(l, p, NULL, NULL), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	r = smtpprobe_result(p);
+	ck_assert_msg(r->outcome == SMTPPROBE_OUTCOME_TIMEOUT &&
+	    r->phase == SMTPPROBE_PHASE_RESOLVE, "%s in %s (%s)",
+	    smtpprobe_outcome_name(r->outcome),
+	    smtpprobe_phase_name(r->phase), r->detail);
+	ck_assert_int_eq(r->addresses_tried, 0);
+	ck_assert_int_ge(smtpprobe_now() - t0, 390 * MS);
+	ck_assert_int_lt(smtpprobe_now() - t0, 3 * SEC);
+	smtpprobe_free(p);
+	smtpprobe_loop_free(l);
+	close(ufd);
+}
+END_TEST
+
+static void
+on_lookup(const struct smtpprobe_lookup_result *r, void *arg)
+{
+	struct smtpprobe_lookup_result	*out = arg;
+
+	*out = *r;
+}
+
+START_TEST(test_lookup_literal)
+{
+	struct smtpprobe_loop		*l;
+	struct smtpprobe_lookup_result	 r;
+	uint16_t			 port;
+	int				 ufd = listen_on(SOCK_DGRAM, &port);
+	char				 dns[64];
+
+	/* The resolver is dead: an answer can only come without DNS. */
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", (unsigned)port);
+	l = mkloop(dns, 0);
+	memset(&r, 0, sizeof(r));
+	r.outcome = SMTPPROBE_OUTCOME_PENDING;
+	ck_assert_int_eq(smtpprobe_loop_lookup(l, "192.0.2.25",
+	    SMTPPROBE_LOOKUP_ADDR, AF_UNSPEC, smtpprobe_now() + 5 * SEC,
+	    on_lookup, &r), 0);
+	ck_assert_uint_eq(smtpprobe_loop_pending(l), 1);
+	ck_assert_int_eq(r.outcome, SMTPPROBE_OUTCOME_PENDING);
+	ck_assert_int_eq(smtpprobe_loop_run(l, 2000), 0);
+	ck_assert_int_eq(r.outcome, SMTPPROBE_OUTCOME_OK);
+	ck_assert_uint_eq(r.naddresses, 1);
+	ck_assert_str_eq(r.addresses[0], "192.0.2.25");
+	ck_assert_int_eq(smtpprobe_loop_lookup(l, "x", 0, AF_UNSPEC,
+	    smtpprobe_now() + SEC, on_lookup, &r), -1);
+	smtpprobe_loop_free(l);
+	close(ufd);
+}
+END_TEST
+
+START_TEST(test_bad_dns_servers)
+{
+	struct smtpprobe_loop_params	lp;
+	char				err[160];
+
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = "not an address";
+	err[0] = '\0';
+	ck_assert_ptr_null(smtpprobe_loop_new(ctx, &lp, err, sizeof(err)));
+	ck_assert_str_ne(err, "");
+}
+END_TEST
+
+static Suite *
+loop_suite(void)
+{
+	Suite	*s = suite_create("loop");
+	TCase	*tc;
+
+	tc = tcase_create("probes");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_many_refused);
+	tcase_add_test(tc, test_deadlines);
+	tcase_add_test(tc, test_run_limit_and_free);
+	tcase_add_test(tc, test_wakeup);
+	tcase_add_test(tc, test_max_active);
+	tcase_add_test(tc, test_add_from_callback);
+	tcase_add_test(tc, test_bad_add);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lookups");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_probe_by_name);
+	tcase_add_test(tc, test_dead_resolver);
+	tcase_add_test(tc, test_lookup_literal);
+	tcase_add_test(tc, test_bad_dns_servers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+CHECK_SUITE(loop_suite)
