@@ -141,6 +141,7 @@ static const struct server_step s_quitclose[] = {
 static const struct server_step s_reset[] = {
 	SEND(GREETING), EXPECT("EHLO"), RESET, END
 };
+static const struct server_step s_reset_accept[] = { RESET, END };
 static const struct server_step s_reset_greeting[] = {
 	SEND(GREETING), RESET, END
 };
@@ -280,6 +281,8 @@ static const struct server_scenario scenarios[] = {
 	{ "quitclose", "closes on QUIT without a 221 (no STARTTLS)",
 	    s_quitclose, 0 },
 	{ "reset", "RST when EHLO arrives", s_reset, 0 },
+	{ "reset-accept", "RST right after accept, before any byte",
+	    s_reset_accept, 0 },
 	{ "reset-greeting", "RST right after the greeting",
 	    s_reset_greeting, 0 },
 	{ "reset-starttls", "RST right after the STARTTLS 220",
