@@ -243,6 +243,14 @@ prober_lookup_done(const struct smtpprobe_lookup_result *lr, void *arg)
 		return;
 	}
 	j->lookup_us = lr->duration_us;
+	if (j->allow_resolve && (lr->outcome != SMTPPROBE_OUTCOME_OK ||
+	    lr->naddresses == 0)) {
+		/* only CIDR rules could allow this name, and it has no
+		 * address to judge: denied */
+		j->pub.status = PROBER_STATUS_DENIED;
+		prober_job_complete(j);
+		return;
+	}
 	if (lr->outcome != SMTPPROBE_OUTCOME_OK || lr->naddresses == 0) {
 		/* nothing is sent to a name that does not resolve */
 		for (i = 0; i < j->req.nports; i++)

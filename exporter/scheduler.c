@@ -107,12 +107,19 @@ static int
 sched_same(const struct sched_target *old, const struct config_target *def,
     const struct config *cfg, const struct config *oldcfg)
 {
+	size_t	 i;
+
+	if (old->def.nports != def->nports)
+		return 0;
+	/* field by field: the structs have padding */
+	for (i = 0; i < def->nports; i++)
+		if (old->def.ports[i].port != def->ports[i].port ||
+		    old->def.ports[i].mode != def->ports[i].mode ||
+		    old->def.ports[i].policy != def->ports[i].policy)
+			return 0;
 	return strcmp(old->def.name, def->name) == 0 &&
 	    strcmp(old->def.host, def->host) == 0 &&
 	    strcmp(old->def.module->name, def->module->name) == 0 &&
-	    old->def.nports == def->nports &&
-	    memcmp(old->def.ports, def->ports,
-	    def->nports * sizeof(def->ports[0])) == 0 &&
 	    cfg->nbuckets == oldcfg->nbuckets &&
 	    memcmp(cfg->buckets, oldcfg->buckets,
 	    cfg->nbuckets * sizeof(double)) == 0;

@@ -1,0 +1,942 @@
+/*
+ * check_exporter_run.c: the built smtp_ports_exporter program against
+ * fakesmtp children and an in-process fake DNS (so nothing leaves
+ * loopback): /probe for each outcome, the allowlist (403 with no
+ * connection made), bad requests, reload (HTTP and SIGHUP), scheduled
+ * targets on /metrics, basic auth, --config.check, SIGTERM, and
+ * promtool on real output when promtool is installed.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "suite.h"
+#include "smtpprobe.h"
+#include "fake/dns.h"
+
+#define MAX_FAKES	16
+
+struct run {
+	char		 dir[64];		/* temp dir */
+	pid_t		 fake_pid;
+	int		 fake_in;		/* its stdin: EOF stops it */
+	char		 fake_name[MAX_FAKES][32];
+	unsigned	 fake_port[MAX_FAKES];
+	size_t		 nfake;
+	pid_t		 exp_pid;
+	unsigned	 exp_port;
+	char		 exp_log[PATH_MAX];
+	struct fakedns	*dns;
+};
+
+static int64_t
+now_ms(void)
+{
+	return smtpprobe_now() / 1000;
+}
+
+static int
+rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static void
+run_init(struct run *r)
+{
+	char	 err[128];
+
+	memset(r, 0, sizeof(*r));
+	r->fake_pid = r->exp_pid = -1;
+	r->fake_in = -1;
+	snprintf(r->dir, sizeof(r->dir), "/tmp/smtpexp.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(r->dir));
+	r->dns = fakedns_start(err, sizeof(err));
+	ck_assert_msg(r->dns != NULL, "fakedns: %s", err);
+	fakedns_add(r->dns, "mail.fake.test", FAKEDNS_A, "127.0.0.1");
+	fakedns_add(r->dns, "outside.fake.test", FAKEDNS_A, "192.0.2.1");
+	fakedns_add(r->dns, "nx.fake.test", FAKEDNS_NXDOMAIN, NULL);
+}
+
+static void
+path_in(const struct run *r, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", r->dir, name);
+}
+
+static void
+write_file(const struct run *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+write_file(const struct run *r, const char *name, const char *fmt, ...)
+{
+	char	 p[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE	*f;
+	va_list	 ap;
+
+	path_in(r, name, p, sizeof(p));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, p), 0);
+}
+
+/* Start fakesmtp with scenarios (NULL-terminated), wait for READY. */
+static void
+start_fake(struct run *r, ...)
+{
+	char		*argv[MAX_FAKES + 8], line[32], buf[4096];
+	const char	*s;
+	va_list		 ap;
+	int		 in[2], out[2], n = 0;
+	size_t		 len = 0;
+	int64_t		 end;
+	ssize_t		 k;
+
+	argv[n++] = (char *)(uintptr_t)check_build_path("fakesmtp");
+	argv[n++] = (char *)(uintptr_t)"--tls-dir";
+	argv[n++] = r->dir;
+	va_start(ap, r);
+	while ((s = va_arg(ap, const char *)) != NULL && n < MAX_FAKES + 6)
+		argv[n++] = (char *)(uintptr_t)s;
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	r->fake_pid = fork();
+	ck_assert_int_ne(r->fake_pid, -1);
+	if (r->fake_pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	r->fake_in = in[1];
+	end = now_ms() + 10000;
+	for (;;) {
+		struct pollfd pfd = { out[0], POLLIN, 0 };
+
+		ck_assert_msg(now_ms() < end, "fakesmtp did not get ready");
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		k = read(out[0], buf + len, sizeof(buf) - 1 - len);
+		ck_assert_msg(k > 0, "fakesmtp exited");
+		len += (size_t)k;
+		buf[len] = '\0';
+		if (strstr(buf, "READY\n") != NULL)
+			break;
+	}
+	close(out[0]);
+	for (s = buf; sscanf(s, "%31s %u", line, &r->fake_port[r->nfake]) == 2;
+	    s = strchr(s, '\n') + 1) {
+		snprintf(r->fake_name[r->nfake], sizeof(r->fake_name[0]), "%s",
+		    line);
+		if (++r->nfake == MAX_FAKES)
+			break;
+	}
+}
+
+static unsigned
+fake_port(const struct run *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nfake; i++)
+		if (strcmp(r->fake_name[i], name) == 0)
+			return r->fake_port[i];
+	ck_abort_msg("no fake scenario %s", name);
+	return 0;
+}
+
+/* Start the exporter with extra arguments (NULL-terminated); wait for
+ * its "listening" log line and take the port from it. */
+static void
+start_exporter(struct run *r, ...)
+{
+	char		*argv[32], buf[8192], *p;
+	const char	*s;
+	va_list		 ap;
+	int		 n = 0, fd;
+	int64_t		 end;
+	ssize_t		 k;
+
+	argv[n++] = (char *)(uintptr_t)check_build_path("smtp_ports_exporter");
+	argv[n++] = (char *)(uintptr_t)"--web.listen-address=127.0.0.1:0";
+	argv[n++] = (char *)(uintptr_t)"--log.level=debug";
+	va_start(ap, r);
+	while ((s = va_arg(ap, const char *)) != NULL && n < 30)
+		argv[n++] = (char *)(uintptr_t)s;
+	va_end(ap);
+	argv[n] = NULL;
+	path_in(r, "exporter.log", r->exp_log, sizeof(r->exp_log));
+	r->exp_pid = fork();
+	ck_assert_int_ne(r->exp_pid, -1);
+	if (r->exp_pid == 0) {
+		fd = open(r->exp_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	end = now_ms() + 10000;
+	for (;;) {
+		ck_assert_msg(now_ms() < end, "exporter did not start");
+		if ((fd = open(r->exp_log, O_RDONLY)) != -1) {
+			k = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			buf[k > 0 ? k : 0] = '\0';
+			if ((p = strstr(buf, "msg=listening address=127.0.0.1:"))
+			    != NULL) {
+				r->exp_port = (unsigned)strtoul(p +
+				    strlen("msg=listening address=127.0.0.1:"),
+				    NULL, 10);
+				return;
+			}
+		}
+		ck_assert_msg(waitpid(r->exp_pid, NULL, WNOHANG) == 0,
+		    "exporter exited at start: %s", buf);
+		usleep(20000);
+	}
+}
+
+static void
+run_fini(struct run *r)
+{
+	if (r->exp_pid > 0) {
+		kill(r->exp_pid, SIGKILL);
+		waitpid(r->exp_pid, NULL, 0);
+	}
+	if (r->fake_in != -1)
+		close(r->fake_in);
+	if (r->fake_pid > 0) {
+		kill(r->fake_pid, SIGTERM);
+		waitpid(r->fake_pid, NULL, 0);
+	}
+	fakedns_stop(r->dns);
+	nftw(r->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * One HTTP/1.0 request on a raw socket; returns the status (or -1) and
+ * the body in *body (malloc'ed, NUL-terminated).
+ */
+static int
+http(unsigned port, const char *method, const char *path,
+    const char *headers, char **body)
+{
+	struct sockaddr_in	 sin;
+	char			 req[65536], *buf = NULL, *p;
+	size_t			 len = 0, cap = 0;
+	ssize_t			 k;
+	int			 fd, status = -1;
+	int64_t			 end = now_ms() + 15000;
+
+	*body = NULL;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	ck_assert_int_lt(snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\n"
+	    "Host: 127.0.0.1\r\n%s\r\n", method, path, headers != NULL ?
+	    headers : ""), (int)sizeof(req));
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL),
+	    (ssize_t)strlen(req));
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (now_ms() > end)
+			break;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (len + 4096 + 1 > cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+		if ((k = read(fd, buf + len, 4096)) <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	if (buf == NULL)
+		return -1;
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		status = -1;
+	if ((p = strstr(buf, "\r\n\r\n")) != NULL)
+		*body = strdup(p + 4);
+	else
+		*body = strdup("");
+	/* keep the headers reachable for tests that look at them */
+	if (*body != NULL && p != NULL) {
+		char *all = malloc(len + 2);
+
+		memcpy(all, buf, len + 1);
+		free(buf);
+		free(*body);
+		*body = all;
+		return status;
+	}
+	free(buf);
+	return status;
+}
+
+static int
+get(const struct run *r, const char *path, char **body)
+{
+	return http(r->exp_port, "GET", path, NULL, body);
+}
+
+/* The module every /probe test uses: trusts fakesmtp's CA. */
+static void
+write_config(const struct run *r, const char *extra)
+{
+	write_file(r, "config.yml",
+	    "modules:\n"
+	    "  fake:\n"
+	    "    timeout: 5s\n"
+	    "    ca_file: %s/ca.crt\n"
+	    "    ehlo: probe.fake.test\n"
+	    "allow_targets: [\"127.0.0.0/8\", \"*.fake.test\"]\n"
+	    "dns_server: \"%s\"\n%s", r->dir, fakedns_server(r->dns),
+	    extra != NULL ? extra : "");
+}
+
+static const char *
+config_arg(const struct run *r)
+{
+	static char	 buf[PATH_MAX + 32];
+
+	snprintf(buf, sizeof(buf), "--config.file=%s/config.yml", r->dir);
+	return buf;
+}
+
+/* Run promtool check metrics on text, if promtool is installed. */
+static void
+promtool_check(const struct run *r, const char *text, const char *what)
+{
+	char	 p[PATH_MAX], cmd[PATH_MAX * 2 + 64], out[4096];
+	FILE	*f;
+	size_t	 n;
+	int	 st;
+
+	if (system("command -v promtool >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "note: promtool not installed, %s not linted "
+		    "(make deps GROUPS=e2e installs it)\n", what);
+		return;
+	}
+	path_in(r, "metrics.txt", p, sizeof(p));
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", p);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	ck_assert_msg(st == 0 && n == 0, "promtool on %s: %s", what, out);
+}
+
+static const char *
+body_of(const char *resp)
+{
+	const char	*p = strstr(resp, "\r\n\r\n");
+
+	return p != NULL ? p + 4 : resp;
+}
+
+START_TEST(test_probe_outcomes)
+{
+	struct run	 r;
+	char		 path[512], *b;
+	int64_t		 t0;
+	int		 st;
+
+	run_init(&r);
+	start_fake(&r, "good", "notls", "deny", "silent", "expired", "tls",
+	    NULL);
+	write_config(&r, NULL);
+	start_exporter(&r, config_arg(&r), NULL);
+
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u/starttls:required", fake_port(&r, "good"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "Content-Type: text/plain; "
+	    "version=0.0.4; charset=utf-8"));
+	ck_assert_ptr_nonnull(strstr(b, "\nsmtp_port_up{port="));
+	ck_assert_ptr_nonnull(strstr(b, "mode=\"starttls\"} 1\n"));
+	ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL, "%s", b);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_cert_verified{"));
+	ck_assert_ptr_nonnull(strstr(b, "result=\"ok\",phase=\"total\"} 1"));
+	ck_assert_ptr_nonnull(strstr(b, "version=\"TLSv1."));
+	promtool_check(&r, body_of(b), "/probe good");
+	free(b);
+
+	/* name target resolved through the fake DNS, allowed by pattern */
+	snprintf(path, sizeof(path), "/probe?module=fake&target=mail.fake.test"
+	    "&ports=%u/tls", fake_port(&r, "tls"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL, "%s", b);
+	free(b);
+
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u/starttls:required", fake_port(&r, "notls"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_starttls_offered{"));
+	ck_assert_ptr_nonnull(strstr(b, "mode=\"starttls\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(b, "\nprobe_success 0\n"));
+	ck_assert_ptr_nonnull(strstr(b, "result=\"starttls_not_offered\""));
+	free(b);
+
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u", fake_port(&r, "deny"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_banner_code{"));
+	ck_assert_ptr_nonnull(strstr(b, "} 554\n"));
+	ck_assert_ptr_nonnull(strstr(b, "result=\"banner_rejected\""));
+	free(b);
+
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u", fake_port(&r, "expired"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_cert_verified{"));
+	ck_assert_ptr_nonnull(strstr(b, "mode=\"starttls\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(b,
+	    "smtp_port_cert_not_after_timestamp_seconds{"));
+	ck_assert_ptr_nonnull(strstr(b, "result=\"cert_expired\""));
+	promtool_check(&r, body_of(b), "/probe expired");
+	free(b);
+
+	/* silent: times out in banner within the scrape timeout */
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u", fake_port(&r, "silent"));
+	t0 = now_ms();
+	st = http(r.exp_port, "GET", path,
+	    "X-Prometheus-Scrape-Timeout-Seconds: 1.5\r\n", &b);
+	ck_assert_int_eq(st, 200);
+	ck_assert_msg(now_ms() - t0 < 1500, "silent took %lld ms",
+	    (long long)(now_ms() - t0));
+	ck_assert_ptr_nonnull(strstr(b,
+	    "result=\"timeout\",phase=\"banner\"} 1"));
+	free(b);
+
+	/* unresolvable: a normal 200 */
+	ck_assert_int_eq(get(&r, "/probe?module=fake&target=nx.fake.test",
+	    &b), 200);
+	ck_assert_msg(strstr(b, "result=\"resolve_failed\",phase=\"resolve\"")
+	    != NULL, "%s", b);
+	ck_assert_ptr_nonnull(strstr(b, "\nprobe_success 0\n"));
+	free(b);
+
+	/* debug: the dialogue as text */
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u&debug=true", fake_port(&r, "good"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "C: EHLO probe.fake.test"));
+	ck_assert_ptr_nonnull(strstr(b, "C: STARTTLS"));
+	free(b);
+
+	/* a fresh metric set per request: nothing of earlier targets */
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u", fake_port(&r, "deny"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_ptr_null(strstr(b, "smtp_port_tls_info"));
+	ck_assert_ptr_null(strstr(b, "cert_expired"));
+	free(b);
+
+	ck_assert_int_eq(get(&r, "/metrics", &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_ports_exporter_http_requests_"
+	    "total{endpoint=\"/probe\",code=\"200\"} 9\n"));
+	ck_assert_ptr_nonnull(strstr(b, "\nprocess_open_fds "));
+	ck_assert_ptr_nonnull(strstr(b, "smtp_ports_exporter_build_info{"));
+	promtool_check(&r, body_of(b), "/metrics");
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_denied)
+{
+	struct run		 r;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	struct pollfd		 pfd;
+	char			 path[256], *b;
+	int			 lfd;
+
+	run_init(&r);
+	/* a listener the exporter must never reach */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = inet_addr("127.0.0.3");
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	write_file(&r, "config.yml", "allow_targets: [\"127.0.0.2/32\", "
+	    "\"*.fake.test\"]\ndns_server: \"%s\"\n", fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+
+	snprintf(path, sizeof(path), "/probe?target=127.0.0.3&ports=%u",
+	    (unsigned)ntohs(sin.sin_port));
+	ck_assert_int_eq(get(&r, path, &b), 403);
+	free(b);
+	snprintf(path, sizeof(path), "/probe?target=::ffff:127.0.0.3&ports=%u",
+	    (unsigned)ntohs(sin.sin_port));
+	ck_assert_int_eq(get(&r, path, &b), 403);
+	free(b);
+	/* a name outside the patterns is resolved (a CIDR rule exists); it
+	 * has no address, so none is inside the CIDRs */
+	ck_assert_int_eq(get(&r, "/probe?target=evil.example.net", &b), 403);
+	free(b);
+	/* a name matching a pattern is allowed without looking further */
+	ck_assert_int_eq(get(&r, "/probe?target=nx.fake.test&ports=25", &b),
+	    200);
+	free(b);
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	ck_assert_msg(poll(&pfd, 1, 200) == 0, "a denied probe connected");
+	close(lfd);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_cidr_resolve)
+{
+	struct run	 r;
+	char		 path[256], *b;
+
+	run_init(&r);
+	start_fake(&r, "tls", NULL);
+	/* CIDR only: names must resolve inside it */
+	write_file(&r, "config.yml", "modules:\n  fake:\n    ca_file: "
+	    "%s/ca.crt\nallow_targets: [\"127.0.0.0/8\"]\ndns_server: \"%s\"\n",
+	    r.dir, fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+	snprintf(path, sizeof(path), "/probe?module=fake&target=mail.fake.test"
+	    "&ports=%u/tls", fake_port(&r, "tls"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL, "%s", b);
+	free(b);
+	/* resolves to 192.0.2.1: denied, and no packet goes there */
+	ck_assert_int_eq(get(&r, "/probe?target=outside.fake.test&ports=25",
+	    &b), 403);
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_bad_requests)
+{
+	static const struct {
+		const char	*method;
+		const char	*path;
+		int		 status;
+		const char	*text;
+	} rows[] = {
+		{ "GET", "/probe", 400, "missing target" },
+		{ "GET", "/probe?target=127.0.0.1&ports=0", 400, "bad ports" },
+		{ "GET", "/probe?target=127.0.0.1&ports=1,2,3,4,5,6,7,8,9,10,"
+		    "11,12,13,14,15,16,17", 400, "bad ports" },
+		{ "GET", "/probe?target=127.0.0.1&module=nope", 400,
+		    "unknown module" },
+		{ "GET", "/probe?target=127.0.0.1&module=fixed&ports=25", 400,
+		    "does not allow" },
+		{ "GET", "/probe?target=a%00b", 400, "percent" },
+		{ "GET", "/probe?target=127.0.0.1:25", 400, "ports=" },
+		{ "POST", "/probe?target=127.0.0.1", 405, "not allowed" },
+		{ "DELETE", "/metrics", 405, "not allowed" },
+		{ "GET", "/-/reload", 405, "not allowed" },
+		{ "GET", "/nope", 404, "not found" },
+		{ "GET", "/-/healthy", 200, "Healthy" },
+		{ "GET", "/-/ready", 200, "Ready" },
+		{ "GET", "/", 200, "<h1>SMTP Ports Exporter</h1>" },
+	};
+	struct run	 r;
+	char		*b;
+	size_t		 i;
+
+	run_init(&r);
+	write_file(&r, "config.yml", "modules:\n  fixed:\n    ports: \"25\"\n"
+	    "    allow_port_override: false\ndns_server: \"%s\"\n",
+	    fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_msg(http(r.exp_port, rows[i].method, rows[i].path,
+		    NULL, &b) == rows[i].status, "row %zu: %s", i, b);
+		ck_assert_msg(strstr(b, rows[i].text) != NULL, "row %zu: %s",
+		    i, b);
+		if (rows[i].status == 405)
+			ck_assert_ptr_nonnull(strstr(b, "Allow: "));
+		free(b);
+	}
+	/* a bad scrape-timeout header */
+	ck_assert_int_eq(http(r.exp_port, "GET", "/probe?target=127.0.0.1",
+	    "X-Prometheus-Scrape-Timeout-Seconds: soon\r\n", &b), 400);
+	free(b);
+	/* a huge URL: MHD's own 414 (or a refusal), never a crash */
+	{
+		static char	 big[40000];
+		int		 st;
+
+		memset(big, 'a', sizeof(big) - 1);
+		memcpy(big, "/probe?target=", 14);
+		st = get(&r, big, &b);
+		ck_assert_msg(st == 414, "%d", st);
+		free(b);
+	}
+	ck_assert_int_eq(get(&r, "/-/healthy", &b), 200);
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+/* Wait until /metrics contains (want 1) or lacks (want 0) needle. */
+static int
+wait_metrics(const struct run *r, const char *needle, int want, int ms)
+{
+	int64_t	 end = now_ms() + ms;
+	char	*b;
+	int	 has;
+
+	for (;;) {
+		ck_assert_int_eq(get(r, "/metrics", &b), 200);
+		has = strstr(b, needle) != NULL;
+		free(b);
+		if (has == want)
+			return 1;
+		if (now_ms() > end)
+			return 0;
+		usleep(50000);
+	}
+}
+
+START_TEST(test_reload)
+{
+	struct run	 r;
+	char		*b;
+
+	run_init(&r);
+	write_file(&r, "config.yml", "modules:\n  one:\n    ports: \"25\"\n"
+	    "dns_server: \"%s\"\n", fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+	ck_assert_int_eq(get(&r, "/probe?target=127.0.0.1&module=two", &b),
+	    400);
+	free(b);
+
+	/* bad config over HTTP: 500, metric 0, old config kept */
+	write_file(&r, "config.yml", "modules:\n  two:\n    timeout: 5 parsecs\n");
+	ck_assert_int_eq(http(r.exp_port, "POST", "/-/reload", NULL, &b), 500);
+	ck_assert_ptr_nonnull(strstr(b, "config.yml:3:"));
+	free(b);
+	ck_assert(wait_metrics(&r,
+	    "smtp_ports_exporter_config_last_reload_successful 0\n", 1, 0));
+	ck_assert_int_eq(get(&r, "/probe?target=127.0.0.1&module=one&ports=1",
+	    &b), 200);
+	free(b);
+
+	/* good config by SIGHUP: metric 1, new module, old one gone */
+	write_file(&r, "config.yml", "modules:\n  two:\n    ports: \"25\"\n"
+	    "dns_server: \"%s\"\n", fakedns_server(r.dns));
+	kill(r.exp_pid, SIGHUP);
+	ck_assert(wait_metrics(&r,
+	    "smtp_ports_exporter_config_last_reload_successful 1\n", 1,
+	    5000));
+	ck_assert_int_eq(get(&r, "/probe?target=127.0.0.1&module=two&ports=1",
+	    &b), 200);
+	free(b);
+	ck_assert_int_eq(get(&r, "/probe?target=127.0.0.1&module=one", &b),
+	    400);
+	free(b);
+
+	/* bad by SIGHUP */
+	write_file(&r, "config.yml", "nonsense: [\n");
+	kill(r.exp_pid, SIGHUP);
+	ck_assert(wait_metrics(&r,
+	    "smtp_ports_exporter_config_last_reload_successful 0\n", 1,
+	    5000));
+	ck_assert_int_eq(get(&r, "/probe?target=127.0.0.1&module=two&ports=1",
+	    &b), 200);
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_scheduled)
+{
+	struct run	 r;
+	char		 extra[512], *b;
+
+	run_init(&r);
+	start_fake(&r, "good", "deny", NULL);
+	snprintf(extra, sizeof(extra),
+	    "buckets: [0.005, 0.05, 0.5]\n"
+	    "targets:\n"
+	    "  - name: fake-good\n"
+	    "    host: 127.0.0.1\n"
+	    "    module: fake\n"
+	    "    interval: 1s\n"
+	    "    ports: [\"%u/starttls:required\"]\n"
+	    "  - name: fake-deny\n"
+	    "    host: mail.fake.test\n"
+	    "    module: fake\n"
+	    "    interval: 1s\n"
+	    "    ports: [\"%u/starttls:optional\"]\n",
+	    fake_port(&r, "good"), fake_port(&r, "deny"));
+	write_config(&r, extra);
+	start_exporter(&r, config_arg(&r), NULL);
+	ck_assert(wait_metrics(&r, "smtp_port_probes_total{target="
+	    "\"fake-deny\"", 1, 5000));
+	ck_assert(wait_metrics(&r, "smtp_port_probes_total{target="
+	    "\"fake-good\"", 1, 5000));
+	ck_assert_int_eq(get(&r, "/metrics", &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_up{target=\"fake-good\","));
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_probe_success{target="
+	    "\"fake-good\","));
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_last_probe_timestamp_"
+	    "seconds{target=\"fake-good\""));
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_handshake_duration_seconds_"
+	    "bucket{target=\"fake-good\","));
+	ck_assert_ptr_nonnull(strstr(b, "phase=\"tls_handshake\",le=\"+Inf\"}"));
+	ck_assert_ptr_nonnull(strstr(b, "smtp_port_probe_failures_total{"
+	    "target=\"fake-deny\","));
+	ck_assert_ptr_nonnull(strstr(b, "result=\"banner_rejected\"} "));
+	ck_assert_ptr_nonnull(strstr(b, "# TYPE smtp_port_handshake_duration_"
+	    "seconds histogram\n"));
+	promtool_check(&r, body_of(b), "/metrics with scheduled targets");
+	free(b);
+	ck_assert_int_eq(get(&r, "/", &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "fake-good"));
+	free(b);
+
+	/* a reload without fake-deny: its series go at once */
+	snprintf(extra, sizeof(extra),
+	    "buckets: [0.005, 0.05, 0.5]\n"
+	    "targets:\n"
+	    "  - name: fake-good\n"
+	    "    host: 127.0.0.1\n"
+	    "    module: fake\n"
+	    "    interval: 1s\n"
+	    "    ports: [\"%u/starttls:required\"]\n",
+	    fake_port(&r, "good"));
+	write_config(&r, extra);
+	ck_assert_int_eq(http(r.exp_port, "POST", "/-/reload", NULL, &b), 200);
+	free(b);
+	ck_assert_int_eq(get(&r, "/metrics", &b), 200);
+	ck_assert_ptr_null(strstr(b, "fake-deny"));
+	ck_assert_ptr_nonnull(strstr(b, "target=\"fake-good\""));
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_basic_auth)
+{
+	struct run		 r;
+	struct crypt_data	 cd;
+	char			 salt[64], *b;
+	const char		*hash;
+
+	run_init(&r);
+	memset(&cd, 0, sizeof(cd));
+	ck_assert_ptr_nonnull(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt,
+	    sizeof(salt)));
+	hash = crypt_r("s3cret", salt, &cd);
+	ck_assert_ptr_nonnull(hash);
+	write_file(&r, "web.yml", "basic_auth_users:\n  prom: \"%s\"\n", hash);
+	write_file(&r, "config.yml", "dns_server: \"%s\"\n",
+	    fakedns_server(r.dns));
+	{
+		char arg[PATH_MAX + 32];
+
+		snprintf(arg, sizeof(arg), "--web.config.file=%s/web.yml",
+		    r.dir);
+		start_exporter(&r, arg, config_arg(&r), NULL);
+	}
+	ck_assert_int_eq(get(&r, "/metrics", &b), 401);
+	ck_assert_ptr_nonnull(strstr(b, "WWW-Authenticate: Basic"));
+	free(b);
+	/* prom:wrong */
+	ck_assert_int_eq(http(r.exp_port, "GET", "/metrics",
+	    "Authorization: Basic cHJvbTp3cm9uZw==\r\n", &b), 401);
+	free(b);
+	/* prom:s3cret, twice (the second from the cache) */
+	ck_assert_int_eq(http(r.exp_port, "GET", "/metrics",
+	    "Authorization: Basic cHJvbTpzM2NyZXQ=\r\n", &b), 200);
+	free(b);
+	ck_assert_int_eq(http(r.exp_port, "GET", "/metrics",
+	    "Authorization: Basic cHJvbTpzM2NyZXQ=\r\n", &b), 200);
+	ck_assert_ptr_nonnull(strstr(b, "code=\"401\"} 2\n"));
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+/* Run the exporter with args, return its exit status; output in out. */
+static int
+run_exporter(char *const extra[], char *out, size_t outlen)
+{
+	char	 cmd[8192];
+	size_t	 i, n;
+	FILE	*f;
+	int	 st;
+
+	snprintf(cmd, sizeof(cmd), "'%s'", check_build_path(
+	    "smtp_ports_exporter"));
+	for (i = 0; extra[i] != NULL; i++) {
+		n = strlen(cmd);
+		snprintf(cmd + n, sizeof(cmd) - n, " '%s'", extra[i]);
+	}
+	n = strlen(cmd);
+	snprintf(cmd + n, sizeof(cmd) - n, " 2>&1");
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_config_check)
+{
+	struct run	 r;
+	char		 arg[PATH_MAX + 32], out[4096];
+	char		*argv[3] = { arg, (char *)(uintptr_t)"--config.check",
+			    NULL };
+	char		*bad[3] = { (char *)(uintptr_t)"--bogus", NULL, NULL };
+
+	run_init(&r);
+	snprintf(arg, sizeof(arg), "--config.file=%s/config.yml", r.dir);
+	write_file(&r, "config.yml", "modules:\n  a:\n    ports: \"25\"\n");
+	ck_assert_int_eq(run_exporter(argv, out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "OK"));
+	write_file(&r, "config.yml", "modules:\n  a:\n    ports: \"25x\"\n");
+	ck_assert_int_eq(run_exporter(argv, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "config.yml:3:") != NULL, "%s", out);
+	/* at start-up too: exit 1 with file:line */
+	argv[1] = NULL;
+	ck_assert_int_eq(run_exporter(argv, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "config.yml:3:") != NULL, "%s", out);
+	ck_assert_int_eq(run_exporter(bad, out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "unknown flag"));
+	bad[0] = (char *)(uintptr_t)"--version";
+	ck_assert_int_eq(run_exporter(bad, out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, SMTPPROBE_VERSION_STRING));
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_sigterm)
+{
+	struct run		 r;
+	struct sockaddr_in	 sin;
+	char			 req[256], buf[512];
+	int			 fd, st;
+	int64_t			 t0;
+	pid_t			 w;
+
+	run_init(&r);
+	start_fake(&r, "silent", NULL);
+	write_config(&r, NULL);
+	start_exporter(&r, config_arg(&r), NULL);
+	/* a probe in flight (5 s module timeout) when the signal comes */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)r.exp_port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(req, sizeof(req), "GET /probe?module=fake&target=127.0.0.1&"
+	    "ports=%u HTTP/1.0\r\n\r\n", fake_port(&r, "silent"));
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL),
+	    (ssize_t)strlen(req));
+	ck_assert(wait_metrics(&r, "smtp_ports_exporter_probes_in_flight 1\n",
+	    1, 3000));
+	t0 = now_ms();
+	kill(r.exp_pid, SIGTERM);
+	for (;;) {
+		w = waitpid(r.exp_pid, &st, WNOHANG);
+		if (w == r.exp_pid)
+			break;
+		ck_assert_msg(now_ms() - t0 < 3000, "no exit after SIGTERM");
+		usleep(10000);
+	}
+	r.exp_pid = -1;
+	ck_assert_msg(now_ms() - t0 < 1000, "exit took %lld ms",
+	    (long long)(now_ms() - t0));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* the suspended request was answered or closed, not left hanging */
+	{
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		ck_assert_int_eq(poll(&pfd, 1, 1000), 1);
+		(void)read(fd, buf, sizeof(buf));
+	}
+	close(fd);
+	run_fini(&r);
+}
+END_TEST
+
+/* One case per test, so CK_RUN_CASE can pick one. */
+static void
+add_case(Suite *s, const char *name, const TTest *t)
+{
+	TCase	*tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+static Suite *
+exporter_run_suite(void)
+{
+	Suite	*s = suite_create("exporter_run");
+
+	add_case(s, "probe_outcomes", test_probe_outcomes);
+	add_case(s, "denied", test_denied);
+	add_case(s, "cidr_resolve", test_cidr_resolve);
+	add_case(s, "bad_requests", test_bad_requests);
+	add_case(s, "reload", test_reload);
+	add_case(s, "scheduled", test_scheduled);
+	add_case(s, "basic_auth", test_basic_auth);
+	add_case(s, "config_check", test_config_check);
+	add_case(s, "sigterm", test_sigterm);
+	return s;
+}
+CHECK_SUITE(exporter_run_suite)
