@@ -387,6 +387,10 @@ START_TEST(test_good_starttls)
 	expect_phases(r, PH_STARTTLS_ALL);
 	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
 	ck_assert_ptr_nonnull(r->transcript);
+	ck_assert_msg(strstr(r->transcript, "C: STARTTLS") != NULL &&
+	    strstr(r->transcript, "C: QUIT") != NULL &&
+	    strstr(r->transcript, "S: 220") != NULL, "transcript:\n%s",
+	    r->transcript);
 
 	/* What the server saw. */
 	POLITE(&run);
@@ -636,6 +640,8 @@ START_TEST(test_deny)
 	/* RFC 5321 §3.1: after a 554 greeting the server waits for QUIT. */
 	SAW(&run, "C: QUIT");
 	NOT_SAW(&run, "C: EHLO");
+	expect_phases(run.r, PH(RESOLVE) | PH(CONNECT) | PH(BANNER) |
+	    PH(QUIT) | PH(TOTAL));
 	run_end(&run);
 }
 END_TEST
@@ -734,6 +740,7 @@ START_TEST(test_notls_starttls)
 	EXPECT_FAST(&run);
 	NOT_SAW(&run, "C: STARTTLS");
 	ORDER(&run, "C: EHLO ", "C: QUIT");
+	expect_phases(run.r, PH_PLAIN_ALL);
 	run_end(&run);
 }
 END_TEST
@@ -762,6 +769,7 @@ START_TEST(test_starttls454)
 	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_TLS_HANDSHAKE], -1);
 	EXPECT_FAST(&run);
 	ORDER(&run, "C: STARTTLS", "C: QUIT");
+	expect_phases(run.r, PH_PLAIN_ALL | PH(STARTTLS));
 	run_end(&run);
 }
 END_TEST
@@ -826,6 +834,8 @@ START_TEST(test_injection)
 	NOT_SAW(&run, "TLS: ok");
 	NOT_SAW(&run, "C: QUIT");
 	NOT_SAW(&run, "not a handshake");
+	expect_phases(run.r, PH(RESOLVE) | PH(CONNECT) | PH(BANNER) |
+	    PH(EHLO) | PH(STARTTLS) | PH(TOTAL));
 	run_end(&run);
 }
 END_TEST
@@ -899,6 +909,20 @@ START_TEST(test_longline)
 	EXPECT_FAST(&run);
 	ck_assert_msg(run.maxrss_kb < 8 * 1024, "RSS grew by %ld KiB",
 	    run.maxrss_kb);
+	NOT_SAW(&run, "C: EHLO");
+	run_end(&run);
+}
+END_TEST
+
+/* Each line legal, the reply over 64 KiB: bounded, fails fast. */
+START_TEST(test_bigreply)
+{
+	struct run	run;
+
+	probe(&run, "bigreply", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_PROTOCOL_ERROR,
+	    SMTPPROBE_PHASE_BANNER);
+	EXPECT_FAST(&run);
 	NOT_SAW(&run, "C: EHLO");
 	run_end(&run);
 }
@@ -1019,6 +1043,8 @@ START_TEST(test_silent)
 	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_EHLO], -1);
 	/* The client did not talk first. */
 	NOT_SAW(&run, "EARLY");
+	expect_phases(run.r, PH(RESOLVE) | PH(CONNECT) | PH(BANNER) |
+	    PH(TOTAL));
 	run_end(&run);
 }
 END_TEST
@@ -1078,12 +1104,221 @@ START_TEST(test_refused)
 	ck_assert_int_eq(r->sys_errno, ECONNREFUSED);
 	ck_assert_int_eq(r->connected, 0);
 	ck_assert_str_eq(r->address, "127.0.0.1");
-	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 0);
-	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_BANNER], -1);
+	expect_phases(r, PH(RESOLVE) | PH(CONNECT) | PH(TOTAL));
 	ck_assert(smtpprobe_now() - t0 < FAST);
 	ck_assert_int_eq(smtpprobe_result_unanswered(r), 1);
 	smtpprobe_free(p);
 	smtpprobe_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- addresses (RFC 5321 §5, RFC 8305) ------------------------------------- */
+
+/*
+ * A listener on addr:port that never accepts: backlog 0, filled by one
+ * connection, so further SYNs are dropped (a firewall's DROP, on
+ * loopback).  fds[0] the listener, fds[1..2] the fillers.
+ */
+static void
+drop_listener(const char *addr, uint16_t port, int fds[3])
+{
+	struct sockaddr_in	sin;
+	int			i;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fds[0], 0);
+	ck_assert_int_eq(bind(fds[0], (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	ck_assert_int_eq(listen(fds[0], 0), 0);
+	for (i = 1; i < 3; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ck_assert_int_ge(fds[i], 0);
+		(void)connect(fds[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(20000);	/* let the first filler land in the queue */
+}
+
+/* Run a probe of run->fake's port with explicit addresses. */
+static void
+probe_addresses(struct run *run, const char *const *addrs, size_t n,
+    int64_t timeout)
+{
+	struct smtpprobe_params	pa;
+	struct opts		o = { .mode = SMTPPROBE_MODE_PLAIN,
+	    .timeout = timeout };
+	char			err[256];
+	int64_t			t0;
+
+	make_params(&pa, run, &o, smtpprobe_now());
+	pa.addresses = addrs;
+	pa.naddresses = n;
+	run->p = smtpprobe_new(run->ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run->p != NULL, "%s", err);
+	t0 = smtpprobe_now();
+	drive_step(run->p, pa.deadline);
+	run->elapsed = smtpprobe_now() - t0;
+	run->r = smtpprobe_result(run->p);
+	(void)fake_wait(run->fake, 1, 2000);
+}
+
+/* The first address refuses: the second is tried and wins. */
+START_TEST(test_addresses_refused_first)
+{
+	static const char *const addrs[] = { "127.0.0.2", "127.0.0.1" };
+	struct run	run;
+
+	run_fake(&run, "notls", 0);
+	probe_addresses(&run, addrs, 2, 0);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->address, "127.0.0.1");
+	ck_assert_int_eq(run.r->addresses_tried, 2);
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* The first address drops the SYN: after 250 ms the second is tried
+ * and wins; the dropped one does not eat the deadline. */
+START_TEST(test_addresses_dropped_first)
+{
+	static const char *const addrs[] = { "127.0.0.3", "127.0.0.1" };
+	struct run	run;
+	int		fds[3], i;
+
+	run_fake(&run, "notls", 0);
+	drop_listener("127.0.0.3", fake_port(run.fake), fds);
+	probe_addresses(&run, addrs, 2, 0);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->address, "127.0.0.1");
+	ck_assert_int_eq(run.r->addresses_tried, 2);
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_CONNECT], 240 * MS);
+	ck_assert_msg(run.elapsed < 1 * SEC, "took %lld ms",
+	    (long long)run.elapsed / 1000);
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+	run_end(&run);
+}
+END_TEST
+
+/* A dropped SYN and nothing else: timeout in connect, at the deadline. */
+START_TEST(test_connect_timeout)
+{
+	static const char *const addrs[] = { "127.0.0.3" };
+	struct run	run;
+	int		fds[3], i;
+
+	run_fake(&run, "notls", 0);
+	drop_listener("127.0.0.3", fake_port(run.fake), fds);
+	probe_addresses(&run, addrs, 1, 800 * MS);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT,
+	    SMTPPROBE_PHASE_CONNECT);
+	ck_assert_msg(run.elapsed >= 750 * MS && run.elapsed < 1100 * MS,
+	    "took %lld ms for an 800 ms deadline",
+	    (long long)run.elapsed / 1000);
+	ck_assert_int_eq(run.r->connected, 0);
+	ck_assert_int_eq(smtpprobe_result_unanswered(run.r), 1);
+	expect_phases(run.r, PH(RESOLVE) | PH(CONNECT) | PH(TOTAL));
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+	run_end(&run);
+}
+END_TEST
+
+/* -6 with only an IPv4 literal: resolve_failed, nothing sent. */
+START_TEST(test_family_mismatch)
+{
+	struct run		 run;
+	struct smtpprobe_params	 pa;
+	struct opts		 o = { .mode = SMTPPROBE_MODE_PLAIN };
+	char			 err[256];
+
+	run_fake(&run, "notls", 0);
+	make_params(&pa, &run, &o, smtpprobe_now());
+	pa.family = AF_INET6;
+	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run.p != NULL, "%s", err);
+	drive_step(run.p, pa.deadline);
+	run.r = smtpprobe_result(run.p);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+	    SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_CONNECT], -1);
+	fake_poll(run.fake);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "accept"), 0);
+	run_end(&run);
+}
+END_TEST
+
+/* IPv6: ::1, and the EHLO literal is [IPv6:::1] (RFC 5321 §4.1.3). */
+START_TEST(test_ipv6)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN, .host = "::1" };
+	char		err[256], hn[256], want[300];
+
+	memset(&run, 0, sizeof(run));
+	signal(SIGPIPE, SIG_DFL);
+	run.fake = fake_start_at("notls", "::1", 0, err, sizeof(err));
+	ck_assert_msg(run.fake != NULL, "%s", err);
+	run.ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_ptr_nonnull(run.ctx);
+	run_probe(&run, &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->address, "::1");
+	memset(hn, 0, sizeof(hn));
+	ck_assert_int_eq(gethostname(hn, sizeof(hn) - 1), 0);
+	if (strchr(hn, '.') != NULL)
+		snprintf(want, sizeof(want), "C: EHLO %s", hn);
+	else
+		snprintf(want, sizeof(want), "C: EHLO [IPv6:::1]");
+	SAW(&run, want);
+	run_end(&run);
+}
+END_TEST
+
+/* smtpprobe_cancel: timeout in the current phase, now. */
+START_TEST(test_cancel)
+{
+	struct run		 run;
+	struct smtpprobe_params	 pa;
+	struct opts		 o = { .mode = SMTPPROBE_MODE_STARTTLS };
+	char			 err[256];
+	int64_t			 now;
+	int			 i, r = SMTPPROBE_WANT_IO;
+
+	run_fake(&run, "silent", 0);
+	make_params(&pa, &run, &o, smtpprobe_now());
+	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run.p != NULL, "%s", err);
+	/* Step until connected and waiting for the greeting. */
+	for (i = 0; i < 50; i++) {
+		struct pollfd	fds[SMTPPROBE_MAX_POLLFDS];
+		size_t		n;
+
+		r = smtpprobe_step(run.p, smtpprobe_now());
+		ck_assert_int_eq(r, SMTPPROBE_WANT_IO);
+		if (smtpprobe_result(run.p)->connected)
+			break;
+		n = smtpprobe_pollfds(run.p, fds, SMTPPROBE_MAX_POLLFDS);
+		(void)poll(fds, n, 20);
+	}
+	usleep(50000);
+	ck_assert_int_eq(smtpprobe_step(run.p, smtpprobe_now()),
+	    SMTPPROBE_WANT_IO);
+	now = smtpprobe_now();
+	smtpprobe_cancel(run.p, now);
+	ck_assert_int_eq(smtpprobe_step(run.p, now), SMTPPROBE_DONE);
+	run.r = smtpprobe_result(run.p);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT,
+	    SMTPPROBE_PHASE_BANNER);
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 40 * MS);
+	ck_assert_int_eq(smtpprobe_step(run.p, smtpprobe_now()),
+	    SMTPPROBE_DONE);
+	ck_assert_int_eq(fake_wait(run.fake, 1, 2000), 0);
+	run_end(&run);
 }
 END_TEST
 
@@ -1689,6 +1924,7 @@ probe_suite(void)
 	tcase_add_test(tc, test_plaintext_tls);
 	tcase_add_test(tc, test_endless);
 	tcase_add_test(tc, test_longline);
+	tcase_add_test(tc, test_bigreply);
 
 	CASE("gone", 15);
 	tcase_add_loop_test(tc, test_close, 0,
@@ -1711,6 +1947,14 @@ probe_suite(void)
 	tcase_add_test(tc, test_insecure);
 	tcase_add_test(tc, test_min_tls_default);
 	tcase_add_test(tc, test_min_tls_10);
+
+	CASE("addresses", 15);
+	tcase_add_test(tc, test_addresses_refused_first);
+	tcase_add_test(tc, test_addresses_dropped_first);
+	tcase_add_test(tc, test_connect_timeout);
+	tcase_add_test(tc, test_family_mismatch);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_cancel);
 
 	CASE("ehlo_name", 15);
 	tcase_add_test(tc, test_ehlo_name_given);

@@ -89,37 +89,59 @@ child_main(struct tlsgen *tg, const struct server_scenario *sc, int lfd,
 }
 
 static int
-open_listener(const struct server_scenario *sc, uint16_t *port, char *err,
-    size_t errlen)
+open_listener(const struct server_scenario *sc, const char *addr,
+    uint16_t *port, char *err, size_t errlen)
 {
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd;
+	struct sockaddr_storage	ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		sl;
+	int			fd, one = 1;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sl = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sl = sizeof(*sin6);
+	} else {
+		snprintf(err, errlen, "%s: not a numeric address", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
+	if (ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
 	if (sc->rcvbuf > 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sc->rcvbuf,
 		    sizeof(sc->rcvbuf));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
 	    listen(fd, 4096) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1) {
-		snprintf(err, errlen, "listener: %s", strerror(errno));
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		snprintf(err, errlen, "listener on %s: %s", addr,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
-	*port = ntohs(sin.sin_port);
+	*port = ntohs(ss.ss_family == AF_INET ? sin->sin_port :
+	    sin6->sin6_port);
 	return fd;
 }
 
 struct fake *
 fake_start(const char *scenario, long slow_ms, char *err, size_t errlen)
+{
+	return fake_start_at(scenario, "127.0.0.1", slow_ms, err, errlen);
+}
+
+struct fake *
+fake_start_at(const char *scenario, const char *addr, long slow_ms,
+    char *err, size_t errlen)
 {
 	const struct server_scenario	*sc;
 	struct fake			*f;
@@ -148,7 +170,7 @@ fake_start(const char *scenario, long slow_ms, char *err, size_t errlen)
 	if ((tg = tlsgen_new(err, errlen)) == NULL ||
 	    tlsgen_write_ca(tg, f->ca_file, err, errlen) == -1)
 		goto fail;
-	if ((lfd = open_listener(sc, &f->port, err, errlen)) == -1)
+	if ((lfd = open_listener(sc, addr, &f->port, err, errlen)) == -1)
 		goto fail;
 	if (pipe2(logp, O_CLOEXEC) == -1 || pipe2(ctlp, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));

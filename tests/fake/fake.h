@@ -34,6 +34,9 @@ struct fake;
  */
 struct fake	*fake_start(const char *scenario, long slow_ms, char *err,
 		    size_t errlen);
+/* The same on addr ("127.0.0.1", "::1", "127.0.0.2"). */
+struct fake	*fake_start_at(const char *scenario, const char *addr,
+		    long slow_ms, char *err, size_t errlen);
 /* Kill the child, remove the CA file.  NULL ok. */
 void		 fake_stop(struct fake *);
 

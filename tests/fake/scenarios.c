@@ -18,6 +18,7 @@
 #define DRIP(t, ms)	{ SERVER_OP_DRIP, (t), (ms) }
 #define ENDLESS(t)	{ SERVER_OP_ENDLESS, (t), 0 }
 #define STREAM(n)	{ SERVER_OP_STREAM, NULL, (n) }
+#define LINES(t, n)	{ SERVER_OP_LINES, (t), (n) }
 #define WAITDATA	{ SERVER_OP_WAITDATA, NULL, 0 }
 #define NOREAD		{ SERVER_OP_NOREAD, NULL, 0 }
 #define IDLE		{ SERVER_OP_IDLE, NULL, 0 }
@@ -167,6 +168,10 @@ static const struct server_step s_endless[] = {
 static const struct server_step s_longline[] = {
 	SEND("220 "), STREAM(10L * 1024 * 1024), IDLE, END
 };
+/* 20 lines of 4 KB: each line legal, the reply over 64 KiB. */
+static const struct server_step s_bigreply[] = {
+	LINES("220-", 20), SEND(GREETING), IDLE, END
+};
 static const struct server_step s_nul[] = {
 	RAW("220 mail.fake.test\x00 ESMTP \xff\xfe caf\xc3\xa9 \xc3\x28\r\n"),
 	EXPECT("EHLO"),
@@ -293,6 +298,7 @@ static const struct server_scenario scenarios[] = {
 	{ "drip", "greeting one byte every 10 ms", s_drip, 0 },
 	{ "endless", "endless 220- lines", s_endless, 0 },
 	{ "longline", "10 MB without a line end", s_longline, 0 },
+	{ "bigreply", "greeting of 20 lines of 4 KB (80 KB)", s_bigreply, 0 },
 	{ "nul", "NUL and invalid UTF-8 in replies", s_nul, 0 },
 	{ "barelf", "LF line ends", s_barelf, 0 },
 	{ "http", "an HTTP server (answers 400 at once)", s_http, 0 },

@@ -41,6 +41,7 @@
 #define DRAIN_MS	5000		/* after our FIN, wait for the
 					   client's */
 #define LOG_LINE	512
+#define BIGLINE		4000		/* filler per SERVER_OP_LINES line */
 
 enum obj_kind {
 	OBJ_LISTENER,
@@ -103,6 +104,8 @@ struct conn {
 	int				 peer_gone;
 	int				 draining;
 	int64_t				 delay_until;	/* ms, 0: none */
+	long				 lines_done;	/* SERVER_OP_LINES */
+	char				*scratch;	/* its line, or NULL */
 
 	int64_t				 timer;		/* ms, 0: none */
 	size_t				 heap_idx;
@@ -122,6 +125,8 @@ struct server {
 	struct obj		 sig_obj;
 	int			 sig_fd;
 	int			 stop;
+	int			 spare_fd;	/* closed to shed a connection
+						   at the fd limit */
 	unsigned		 next_id;
 	struct conn		**heap;
 	size_t			 heaplen;
@@ -269,6 +274,7 @@ conn_free(struct conn *c, const char *why)
 		SSL_free(c->ssl);
 	if (c->fd != -1)
 		close(c->fd);
+	free(c->scratch);
 	free(c);
 }
 
@@ -770,6 +776,30 @@ conn_run(struct conn *c)
 			c->stream_left = (uint64_t)st->n;
 			c->pc++;
 			continue;
+		case SERVER_OP_LINES:
+			if (c->lines_done == st->n) {
+				c->lines_done = 0;
+				free(c->scratch);
+				c->scratch = NULL;
+				c->pc++;
+				continue;
+			}
+			if (c->scratch == NULL) {
+				size_t	pl = strlen(st->text);
+
+				if ((c->scratch = malloc(pl + BIGLINE + 2)) ==
+				    NULL) {
+					conn_free(c, "error out of memory");
+					return;
+				}
+				memcpy(c->scratch, st->text, pl);
+				memset(c->scratch + pl, 'x', BIGLINE);
+				memcpy(c->scratch + pl + BIGLINE, "\r\n", 2);
+			}
+			conn_send(c, c->scratch, strlen(st->text) + BIGLINE +
+			    2);
+			c->lines_done++;
+			continue;
 		case SERVER_OP_DELAY:
 			if (c->delay_until == 0) {
 				long ms = st->n < 0 ? c->srv->slow_ms : st->n;
@@ -921,8 +951,19 @@ listener_accept(struct listener *l)
 		sl = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && (errno == EMFILE || errno == ENFILE) &&
+		    s->spare_fd != -1) {
+			/* At the fd limit: shed this connection rather than
+			 * spin on a listener that stays readable. */
+			close(s->spare_fd);
+			fd = accept(l->fd, NULL, NULL);
+			if (fd != -1)
+				close(fd);
+			s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			return;
+		}
 		if (fd == -1)
-			return;		/* EAGAIN, EMFILE: try later */
+			return;		/* EAGAIN */
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -979,10 +1020,13 @@ server_new(const struct tlsgen *tg, long slow_ms, server_log_fn *log,
 	s->log_arg = arg;
 	s->eof_fd = -1;
 	s->sig_fd = -1;
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->eof_obj.kind = OBJ_EOF_WATCH;
 	s->sig_obj.kind = OBJ_SIGNALS;
 	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		if (s->spare_fd != -1)
+			close(s->spare_fd);
 		free(s);
 		return NULL;
 	}
@@ -1004,6 +1048,8 @@ server_free(struct server *s)
 	}
 	if (s->sig_fd != -1)
 		close(s->sig_fd);
+	if (s->spare_fd != -1)
+		close(s->spare_fd);
 	close(s->ep);
 	free(s->heap);
 	free(s);

@@ -24,6 +24,7 @@ enum server_op {
 	SERVER_OP_DRIP,		/* send text one byte every n ms */
 	SERVER_OP_ENDLESS,	/* send text again and again, forever */
 	SERVER_OP_STREAM,	/* send n bytes of 'x', no line end */
+	SERVER_OP_LINES,	/* send n lines: text, 4000 'x', CRLF */
 	SERVER_OP_WAITDATA,	/* wait for any bytes from the client, drop
 				   them (e.g. a ClientHello) */
 	SERVER_OP_NOREAD,	/* never read again (the client's data piles

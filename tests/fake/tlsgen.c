@@ -182,8 +182,9 @@ make_ctx(X509 *cert, EVP_PKEY *key, X509 *chain, int old_tls)
 		goto fail;
 	if (chain != NULL && SSL_CTX_add1_chain_cert(ctx, chain) != 1)
 		goto fail;
+	/* Release idle buffers: 2,000 parked TLS sessions stay small. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	return ctx;
