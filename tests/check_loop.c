@@ -95,7 +95,7 @@ on_done(struct smtpprobe *p, void *arg)
 }
 
 static struct smtpprobe *
-mkprobe(const char *host, uint16_t port, int64_t timeout)
+mkprobe_at(const char *host, uint16_t port, int64_t deadline)
 {
 	struct smtpprobe_params	 pa;
 	struct smtpprobe	*p;
@@ -106,10 +106,16 @@ mkprobe(const char *host, uint16_t port, int64_t timeout)
 	pa.port = port;
 	pa.mode = SMTPPROBE_MODE_PLAIN;
 	pa.family = AF_INET;
-	pa.deadline = smtpprobe_now() + timeout;
+	pa.deadline = deadline;
 	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
 	ck_assert_msg(p != NULL, "smtpprobe_new: %s", err);
 	return p;
+}
+
+static struct smtpprobe *
+mkprobe(const char *host, uint16_t port, int64_t timeout)
+{
+	return mkprobe_at(host, port, smtpprobe_now() + timeout);
 }
 
 static struct smtpprobe_loop *
@@ -238,11 +244,13 @@ START_TEST(test_max_active)
 	struct tally		 t;
 	uint16_t		 port, refused = closed_port();
 	int			 lfd = listen_on(SOCK_STREAM, &port), i;
+	int64_t			 deadline = smtpprobe_now() + 300 * MS;
 
+	/* One deadline for all: when the first two end, so do the rest. */
 	memset(&t, 0, sizeof(t));
 	for (i = 0; i < 6; i++)
 		ck_assert_int_eq(smtpprobe_loop_add(l,
-		    mkprobe("127.0.0.1", port, 300 * MS), on_done, &t), 0);
+		    mkprobe_at("127.0.0.1", port, deadline), on_done, &t), 0);
 	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
 	ck_assert_int_eq(t.done, 6);
 	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_TIMEOUT], 6);
