@@ -118,10 +118,11 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 	default:
 		break;
 	}
-	if (r->detail[0] != '\0' && strcmp(r->detail, text) != 0)
-		evaluate_fmt(buf, len, "%s: %s", text, r->detail);
-	else if ((rep = evaluate_reply(r)) != NULL && rep->code != 0)
+	/* A rejection is best told by the server's own words. */
+	if ((rep = evaluate_reply(r)) != NULL && rep->code != 0)
 		evaluate_fmt(buf, len, "%s: %d %s", text, rep->code, rep->text);
+	else if (r->detail[0] != '\0' && strcmp(r->detail, text) != 0)
+		evaluate_fmt(buf, len, "%s: %s", text, r->detail);
 	else
 		evaluate_fmt(buf, len, "%s", text);
 }

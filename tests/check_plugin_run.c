@@ -209,6 +209,9 @@ plugin_run(const char *first, ...)
 
 #define P(spec_fmt, ...)	pspec(spec_fmt, __VA_ARGS__)
 
+static const char *pspec(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* A -P value from a printf format (static buffers, rotating). */
 static const char *
 pspec(const char *fmt, ...)
