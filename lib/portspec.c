@@ -17,17 +17,43 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Cut s back so that it does not end in part of a UTF-8 sequence (what
+ * vsnprintf() truncation leaves). */
+static void
+utf8_trim(char *s)
+{
+	size_t	len = strlen(s), i, need;
+
+	i = len;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80 &&
+	    len - i < 3)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;
+	i--;		/* the lead byte */
+	need = (unsigned char)s[i] >= 0xf0 ? 4 :
+	    (unsigned char)s[i] >= 0xe0 ? 3 : 2;
+	if (len - i < need)
+		s[i] = '\0';
+}
+
 /* Write a printf-style reason into err (if any) and return -1.  The item
- * text in it was sanitised by the caller. */
+ * text in it was sanitised by the caller; a truncated reason stays valid
+ * UTF-8. */
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
+	int	n;
 
 	if (err != NULL && errlen > 0) {
 		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
+		n = vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		if (n < 0)
+			err[0] = '\0';
+		else if ((size_t)n >= errlen)
+			utf8_trim(err);
 	}
 	return -1;
 }

@@ -158,6 +158,30 @@ START_TEST(test_portspec_edges)
 }
 END_TEST
 
+/* A reason truncated by a small err buffer never ends in half a UTF-8
+ * character (the item is quoted in it). */
+START_TEST(test_portspec_err_truncation)
+{
+	struct smtpprobe_portspec	 out[MAXP];
+	char				 err[64], again[128];
+	size_t				 n, len, k;
+
+	for (len = 1; len <= sizeof(err); len++) {
+		ck_assert_int_eq(smtpprobe_portspec_parse("25/\xc3\xbc\xc3\xbc"
+		    "\xc3\xbc\xc3\xbc\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		    "\xf0\x9f\x93\xa7\xf0\x9f\x93\xa7", out, MAXP, &n, err,
+		    len), -1);
+		k = strlen(err);
+		ck_assert_uint_lt(k, len);
+		/* Valid UTF-8 without controls passes sanitising unchanged. */
+		ck_assert_uint_eq(smtpprobe_sanitize(again, sizeof(again), err,
+		    k), k);
+		ck_assert_msg(strcmp(again, err) == 0, "len %zu: \"%s\"", len,
+		    err);
+	}
+}
+END_TEST
+
 static Suite *
 portspec_suite(void)
 {
@@ -169,6 +193,7 @@ portspec_suite(void)
 	tcase_add_loop_test(tc, test_portspec_bad, 0,
 	    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, test_portspec_edges);
+	tcase_add_test(tc, test_portspec_err_truncation);
 	suite_add_tcase(s, tc);
 	return s;
 }
