@@ -15,7 +15,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,6 +30,7 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "fake/dns.h"
 #include "fake/fake.h"
 
 #define MS		1000LL
@@ -1719,160 +1719,130 @@ START_TEST(test_loop_many)
 }
 END_TEST
 
-/*
- * A tiny DNS server on 127.0.0.1 (a forked child) for the loop's
- * resolver: A 127.0.0.1 for names under fake.test, no AAAA (NODATA),
- * NXDOMAIN for everything else.
- */
-static void __attribute__((noreturn))
-dns_child(int fd)
-{
-	unsigned char	q[512], a[600];
-
-	for (;;) {
-		struct sockaddr_storage	ss;
-		socklen_t		sl = sizeof(ss);
-		ssize_t			n;
-		size_t			off = 12, qend, alen;
-		char			name[256];
-		size_t			nl = 0;
-		int			qtype, ours;
-
-		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&ss, &sl);
-		if (n < 17)
-			continue;
-		while (off < (size_t)n && q[off] != 0 && nl < 200) {
-			size_t l = q[off];
-
-			if (off + 1 + l > (size_t)n)
-				break;
-			memcpy(name + nl, q + off + 1, l);
-			nl += l;
-			name[nl++] = '.';
-			off += 1 + l;
-		}
-		name[nl] = '\0';
-		if (off + 5 > (size_t)n)
-			continue;
-		qtype = q[off + 1] << 8 | q[off + 2];
-		qend = off + 5;
-		ours = nl >= 10 && strcasecmp(name + nl - 10, "fake.test.") ==
-		    0;
-		memcpy(a, q, qend);
-		a[2] = 0x84 | (q[2] & 0x01);		/* QR, AA, RD */
-		a[3] = 0x80 | (ours ? 0 : 3);		/* RA, NXDOMAIN */
-		a[4] = 0; a[5] = 1;			/* QDCOUNT */
-		a[6] = 0; a[7] = 0; a[8] = 0; a[9] = 0; a[10] = 0; a[11] = 0;
-		alen = qend;
-		if (ours && qtype == 1) {
-			static const unsigned char rr[] = { 0xc0, 0x0c, 0, 1,
-			    0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1 };
-
-			a[7] = 1;			/* ANCOUNT */
-			memcpy(a + alen, rr, sizeof(rr));
-			alen += sizeof(rr);
-		}
-		(void)sendto(fd, a, alen, 0, (struct sockaddr *)&ss, sl);
-	}
-}
-
-/* Start the DNS child; returns its pid, *port its port. */
-static pid_t
-dns_start(uint16_t *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd;
-	pid_t			pid;
-
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	*port = ntohs(sin.sin_port);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		dns_child(fd);
-	close(fd);
-	return pid;
-}
-
+/* Probe host through a loop whose resolver is the fake DNS server. */
 static void
-dns_stop(pid_t pid)
+probe_via_dns(struct run *run, struct fakedns *dns, const char *host,
+    int64_t timeout)
 {
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	struct smtpprobe_params	pa;
+	struct opts		o = { .mode = SMTPPROBE_MODE_STARTTLS,
+	    .host = host, .timeout = timeout };
+	char			err[256];
+	int64_t			t0;
+
+	make_params(&pa, run, &o, smtpprobe_now());
+	run->p = smtpprobe_new(run->ctx, &pa, err, sizeof(err));
+	ck_assert_msg(run->p != NULL, "%s", err);
+	t0 = smtpprobe_now();
+	drive_loop(run->ctx, run->p, pa.deadline, fakedns_server(dns));
+	run->elapsed = smtpprobe_now() - t0;
+	run->r = smtpprobe_result(run->p);
+	(void)fake_wait(run->fake, 1, 2000);
+}
+
+static struct fakedns *
+dns_start(void)
+{
+	struct fakedns	*dns;
+	char		 err[256];
+
+	dns = fakedns_start(err, sizeof(err));
+	ck_assert_msg(dns != NULL, "fakedns_start: %s", err);
+	ck_assert_int_eq(fakedns_add(dns, "mail.fake.test", FAKEDNS_A,
+	    "127.0.0.1"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "servfail.fake.test",
+	    FAKEDNS_SERVFAIL, NULL), 0);
+	ck_assert_int_eq(fakedns_add(dns, "dead.fake.test", FAKEDNS_SILENT,
+	    NULL), 0);
+	return dns;
 }
 
 /* A name that does not exist: resolve_failed, in resolve, no connect. */
-START_TEST(test_loop_dns_fail)
+START_TEST(test_loop_dns_nxdomain)
 {
-	struct smtpprobe_ctx	*ctx;
-	struct smtpprobe_params	 pa;
-	struct smtpprobe	*p;
-	const struct smtpprobe_result *r;
-	char			 err[256], dns[64];
-	uint16_t		 dport;
-	pid_t			 dpid;
+	struct run	 run;
+	struct fakedns	*dns = dns_start();
 
-	dpid = dns_start(&dport);
-	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
-	ctx = smtpprobe_ctx_new(err, sizeof(err));
-	ck_assert_ptr_nonnull(ctx);
-	memset(&pa, 0, sizeof(pa));
-	pa.host = "no-such-host.invalid";
-	pa.port = 25;
-	pa.mode = SMTPPROBE_MODE_STARTTLS;
-	pa.deadline = smtpprobe_now() + 5 * SEC;
-	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
-	ck_assert_msg(p != NULL, "%s", err);
-	drive_loop(ctx, p, pa.deadline, dns);
-	r = smtpprobe_result(p);
-	ck_assert_msg(r->outcome == SMTPPROBE_OUTCOME_RESOLVE_FAILED &&
-	    r->phase == SMTPPROBE_PHASE_RESOLVE, "got %s in %s (%s)",
-	    oname(r->outcome), pname(r->phase), r->detail);
-	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
-	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_CONNECT], -1);
-	ck_assert_int_eq(r->connected, 0);
-	ck_assert(r->phase_us[SMTPPROBE_PHASE_TOTAL] < FAST);
-	smtpprobe_free(p);
-	smtpprobe_ctx_free(ctx);
-	dns_stop(dpid);
+	run_fake(&run, "good", 0);
+	probe_via_dns(&run, dns, "no-such-host.invalid", 5 * SEC);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+	    SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_uint_ge(fakedns_queries(dns, "no-such-host.invalid", 0), 1);
+	expect_phases(run.r, PH(RESOLVE) | PH(TOTAL));
+	ck_assert_int_eq(run.r->connected, 0);
+	EXPECT_FAST(&run);
+	ck_assert_uint_eq(fake_count(run.fake, 0, "accept"), 0);
+	run_end(&run);
+	fakedns_stop(dns);
 }
 END_TEST
 
-/* A name that resolves (through the loop's resolver) to the fake: ok,
- * verified against the DNS SAN. */
+START_TEST(test_loop_dns_servfail)
+{
+	struct run	 run;
+	struct fakedns	*dns = dns_start();
+
+	run_fake(&run, "good", 0);
+	probe_via_dns(&run, dns, "servfail.fake.test", 5 * SEC);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_RESOLVE_FAILED,
+	    SMTPPROBE_PHASE_RESOLVE);
+	EXPECT_FAST(&run);
+	run_end(&run);
+	fakedns_stop(dns);
+}
+END_TEST
+
+/* A resolver that never answers: timeout in resolve, at the deadline. */
+START_TEST(test_loop_dns_silent)
+{
+	struct run	 run;
+	struct fakedns	*dns = dns_start();
+
+	run_fake(&run, "good", 0);
+	probe_via_dns(&run, dns, "dead.fake.test", 1 * SEC);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT,
+	    SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_msg(run.elapsed >= 950 * MS && run.elapsed < 1300 * MS,
+	    "took %lld ms for a 1 s deadline",
+	    (long long)run.elapsed / 1000);
+	run_end(&run);
+	fakedns_stop(dns);
+}
+END_TEST
+
+/* A name that resolves to the fake: ok, verified against the DNS SAN
+ * (the verify name is the host name). */
 START_TEST(test_loop_dns_ok)
 {
-	struct run		 run;
-	struct smtpprobe_params	 pa;
-	struct opts		 o = { .mode = SMTPPROBE_MODE_STARTTLS,
-	    .host = "mail.fake.test" };
-	char			 err[256], dns[64];
-	uint16_t		 dport;
-	pid_t			 dpid;
+	struct run	 run;
+	struct fakedns	*dns = dns_start();
 
-	dpid = dns_start(&dport);
-	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
 	run_fake(&run, "good", 0);
-	make_params(&pa, &run, &o, smtpprobe_now());
-	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
-	ck_assert_msg(run.p != NULL, "%s", err);
-	drive_loop(run.ctx, run.p, pa.deadline, dns);
-	run.r = smtpprobe_result(run.p);
-	(void)fake_wait(run.fake, 1, 3000);
+	probe_via_dns(&run, dns, "mail.fake.test", 5 * SEC);
 	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
 	ck_assert_str_eq(run.r->address, "127.0.0.1");
 	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
 	ck_assert_int_eq(run.r->cert.verified, 1);
+	ck_assert_uint_ge(fakedns_queries(dns, "mail.fake.test", 1), 1);
 	ORDER(&run, "TLS: ok", "C: QUIT");
 	run_end(&run);
-	dns_stop(dpid);
+	fakedns_stop(dns);
+}
+END_TEST
+
+/* An IP literal never goes to DNS. */
+START_TEST(test_loop_dns_literal)
+{
+	struct run	 run;
+	struct fakedns	*dns = dns_start();
+
+	run_fake(&run, "good", 0);
+	probe_via_dns(&run, dns, "127.0.0.1", 5 * SEC);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_uint_eq(fakedns_queries(dns, NULL, 0), 0);
+	run_end(&run);
+	fakedns_stop(dns);
 }
 END_TEST
 
@@ -1965,8 +1935,11 @@ probe_suite(void)
 	tcase_add_loop_test(tc, test_loop_one, 0, 3);
 	tcase_add_test(tc, test_loop_timeout);
 	tcase_add_test(tc, test_loop_many);
-	tcase_add_test(tc, test_loop_dns_fail);
+	tcase_add_test(tc, test_loop_dns_nxdomain);
+	tcase_add_test(tc, test_loop_dns_servfail);
+	tcase_add_test(tc, test_loop_dns_silent);
 	tcase_add_test(tc, test_loop_dns_ok);
+	tcase_add_test(tc, test_loop_dns_literal);
 #undef CASE
 	return s;
 }
