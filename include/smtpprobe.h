@@ -337,7 +337,18 @@ struct smtpprobe;
 /*
  * Create a probe.  The library copies everything it needs from params.
  * Returns NULL on a bad parameter or out of memory, with a reason in err.
- * The probe's clock starts at its first smtpprobe_step().
+ * The probe's clock starts at its first smtpprobe_step().  A starttls or
+ * tls probe takes the context's SSL_CTX here (the first one in a process
+ * builds it and opens the trust store), so that one-time cost is never
+ * counted as a phase; a CA file that cannot be loaded is reported as the
+ * probe's outcome (internal, "cannot load CA file ...") when TLS starts.
+ *
+ * Dialogue notes: after a certificate verdict other than ok the outcome
+ * (phase tls_handshake) is kept and the dialogue goes on (banner, EHLO,
+ * QUIT; nothing secret is ever sent), so the result still holds the
+ * banner and capabilities.  QUIT's reply is waited for at most 1 s (and
+ * never past the deadline); a missing reply or an early close there never
+ * changes the outcome.
  */
 struct smtpprobe	*smtpprobe_new(struct smtpprobe_ctx *,
 			    const struct smtpprobe_params *, char *err,
@@ -355,8 +366,11 @@ void			 smtpprobe_free(struct smtpprobe *);	/* NULL ok */
  * Advance the probe as far as it can go without blocking.  now is
  * smtpprobe_now() (tests pass any value; it must not go backwards).
  * Call it again when a descriptor from smtpprobe_pollfds() is ready or the
- * deadline (smtpprobe_deadline()) has come.  Spurious calls are harmless.
- * Once it returned SMTPPROBE_DONE it keeps returning it.
+ * time from smtpprobe_next_timeout() has come.  Spurious calls are
+ * harmless.  Once it returned SMTPPROBE_DONE it keeps returning it.
+ * A fast server can carry several phases through one call; the real time
+ * spent inside the call (handshake CPU, replies already waiting) is added
+ * to now for the phases that end in it, so phase times stay true.
  */
 int			 smtpprobe_step(struct smtpprobe *, int64_t now);
 
@@ -374,7 +388,10 @@ int64_t			 smtpprobe_next_timeout(const struct smtpprobe *);
  * addresses: numeric strings, in the resolver's order.  naddresses == 0
  * means the name did not resolve: outcome is set from failure_outcome
  * (RESOLVE_FAILED or TIMEOUT) with detail as its text.  resolve_us is
- * the duration to record as the resolve phase.
+ * the duration to record as the resolve phase.  Then step the probe again
+ * (it connects, or finishes in the resolve phase).  Addresses that are not
+ * numeric, or not of params.family, are skipped.  -1 if the probe is not
+ * waiting for addresses.
  */
 int			 smtpprobe_set_addresses(struct smtpprobe *,
 			    const char *const *addresses, size_t naddresses,
