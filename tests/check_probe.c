@@ -181,6 +181,17 @@ drive_loop(struct smtpprobe_ctx *ctx, struct smtpprobe *p, int64_t deadline,
 	smtpprobe_loop_free(loop);
 }
 
+/* After a probe: read the server's log until the connection closed, if
+ * the client ever connected; else what is there now. */
+static void
+server_settle(struct run *run)
+{
+	if (run->r->connected)
+		(void)fake_wait(run->fake, 1, 3000);
+	else
+		fake_poll(run->fake);
+}
+
 /* Run one probe of the fake server; the server's log is read until the
  * connection closed (if the server saw one). */
 static void
@@ -204,8 +215,7 @@ run_probe(struct run *run, const struct opts *o)
 	run->maxrss_kb = maxrss_kb() - rss0;
 	run->r = smtpprobe_result(run->p);
 	ck_assert_ptr_nonnull(run->r);
-	/* The client is done: the server sees it close (or has closed). */
-	(void)fake_wait(run->fake, 1, 3000);
+	server_settle(run);
 }
 
 static void
@@ -1162,7 +1172,7 @@ probe_addresses(struct run *run, const char *const *addrs, size_t n,
 	drive_step(run->p, pa.deadline);
 	run->elapsed = smtpprobe_now() - t0;
 	run->r = smtpprobe_result(run->p);
-	(void)fake_wait(run->fake, 1, 2000);
+	server_settle(run);
 }
 
 /* The first address refuses: the second is tried and wins. */
@@ -1737,7 +1747,7 @@ probe_via_dns(struct run *run, struct fakedns *dns, const char *host,
 	drive_loop(run->ctx, run->p, pa.deadline, fakedns_server(dns));
 	run->elapsed = smtpprobe_now() - t0;
 	run->r = smtpprobe_result(run->p);
-	(void)fake_wait(run->fake, 1, 2000);
+	server_settle(run);
 }
 
 static struct fakedns *
