@@ -16,6 +16,7 @@
 
 #include "smtpprobe.h"
 #include "reply.h"
+#include "sanitize.h"
 
 #define REPLY_BUF_INIT	256
 
@@ -251,22 +252,31 @@ reply_line_len(const struct reply *r, size_t i)
 char *
 reply_text(const struct reply *r, char *dst, size_t dstlen)
 {
-	size_t	i, o = 0;
+	size_t	i, o = 0, len, used, sep;
 
 	if (dst == NULL || dstlen == 0)
 		return dst;
 	dst[0] = '\0';
 	for (i = 0; i < r->nlines; i++) {
+		sep = o;
 		if (i > 0) {
 			if (o + 3 >= dstlen)
 				break;
 			memcpy(dst + o, " / ", 4);
 			o += 3;
 		}
-		o += smtpprobe_sanitize(dst + o, dstlen - o, reply_line(r, i),
-		    reply_line_len(r, i));
-		if (o + 1 >= dstlen)
+		len = reply_line_len(r, i);
+		o += sanitize_buf(dst + o, dstlen - o, reply_line(r, i), len,
+		    &used);
+		if (used < len || o + 1 >= dstlen) {
+			/* Truncated: nothing after it, and no dangling
+			 * separator before nothing. */
+			if (used == 0 && len > 0) {
+				o = sep;
+				dst[o] = '\0';
+			}
 			break;
+		}
 	}
 	return dst;
 }

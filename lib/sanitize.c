@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "smtpprobe.h"
+#include "sanitize.h"
 
 /*
  * Length (2..4) of the well-formed UTF-8 sequence at s[0..n-1] and its code
@@ -49,13 +50,16 @@ utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
  * (U+0080..U+009F) are control characters too and become a space.
  */
 size_t
-smtpprobe_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+sanitize_buf(char *dst, size_t dstlen, const char *src, size_t srclen,
+    size_t *consumed)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*s = (const unsigned char *)src;
 	size_t			 i = 0, o = 0, len, k;
 	uint32_t		 cp;
 
+	if (consumed != NULL)
+		*consumed = 0;
 	if (dst == NULL || dstlen == 0)
 		return 0;
 	if (src == NULL)
@@ -98,5 +102,13 @@ smtpprobe_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 		i += len;
 	}
 	dst[o] = '\0';
+	if (consumed != NULL)
+		*consumed = i;
 	return o;
+}
+
+size_t
+smtpprobe_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	return sanitize_buf(dst, dstlen, src, srclen, NULL);
 }

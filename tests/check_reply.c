@@ -314,6 +314,15 @@ START_TEST(test_reply_text_truncation)
 			    0xc3);
 	}
 	reply_free(&rp);
+	/* A line cut short is the last thing in the text: no " / " after
+	 * half a line. */
+	reply_init(&rp);
+	ck_assert_int_eq(reply_feed(&rp, "250-\xff\xff\r\n250 z\r\n", 15,
+	    NULL), REPLY_DONE);
+	ck_assert_str_eq(reply_text(&rp, text, 8), "\\xff");
+	ck_assert_str_eq(reply_text(&rp, text, 12), "\\xff\\xff");
+	ck_assert_str_eq(reply_text(&rp, text, 13), "\\xff\\xff / z");
+	reply_free(&rp);
 }
 END_TEST
 
