@@ -6,11 +6,14 @@
  * without a packet, cancellation.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suite.h"
 #include "smtpprobe.h"
@@ -131,6 +134,8 @@ setup(void)
 	    NULL), 0);
 	ck_assert_int_eq(fakedns_add(dns, "silent.fake.test", FAKEDNS_SILENT,
 	    NULL), 0);
+	ck_assert_int_eq(fakedns_add(dns, "lo.fake.test", FAKEDNS_A,
+	    "127.0.0.1"), 0);
 	memset(&drv, 0, sizeof(drv));
 	drv.res = resolve_new(fakedns_server(dns), sock_cb, &drv, err,
 	    sizeof(err));
@@ -466,6 +471,200 @@ START_TEST(test_resolve_bad_args)
 }
 END_TEST
 
+/* ---- through the public loop: the resolver as the front ends use it --- */
+
+struct probe_got {
+	int			 n;
+	struct smtpprobe_result	 r;
+	int64_t			 at;
+};
+
+static void
+probe_done(struct smtpprobe *p, void *arg)
+{
+	struct probe_got	*g = arg;
+
+	g->n++;
+	g->r = *smtpprobe_result(p);
+	g->at = smtpprobe_now();
+	smtpprobe_free(p);
+}
+
+/* A TCP socket on 127.0.0.1:0, listening (backlog accepts, nobody
+ * speaks) or just bound (connects are refused); its port in *port. */
+static int
+tcp_socket(int do_listen, uint16_t *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof(sin);
+	int			fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	if (do_listen)
+		ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* One probe of host:port through a loop that asks the fake DNS. */
+static struct probe_got
+loop_probe(const char *host, uint16_t port, int64_t timeout)
+{
+	struct smtpprobe_loop_params	 lp;
+	struct smtpprobe_params		 pp;
+	struct smtpprobe_ctx		*ctx;
+	struct smtpprobe_loop		*l;
+	struct smtpprobe		*p;
+	struct probe_got		 g;
+	char				 err[256];
+	int				 i;
+
+	memset(&g, 0, sizeof(g));
+	ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_msg(ctx != NULL, "%s", err);
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = fakedns_server(dns);
+	l = smtpprobe_loop_new(ctx, &lp, err, sizeof(err));
+	ck_assert_msg(l != NULL, "%s", err);
+	memset(&pp, 0, sizeof(pp));
+	pp.host = host;
+	pp.port = port;
+	pp.mode = SMTPPROBE_MODE_PLAIN;
+	pp.family = AF_INET;
+	pp.deadline = smtpprobe_now() + timeout;
+	p = smtpprobe_new(ctx, &pp, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_int_eq(smtpprobe_loop_add(l, p, probe_done, &g), 0);
+	for (i = 0; i < 100 && smtpprobe_loop_pending(l) > 0; i++)
+		ck_assert_int_ge(smtpprobe_loop_run(l, 5000), 0);
+	ck_assert_int_eq(g.n, 1);
+	smtpprobe_loop_free(l);
+	smtpprobe_ctx_free(ctx);
+	return g;
+}
+
+START_TEST(test_loop_nxdomain)
+{
+	struct probe_got	g;
+
+	g = loop_probe("nx.fake.test", 25, 4 * SEC);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_RESOLVE_FAILED);
+	ck_assert_int_eq(g.r.phase, SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_msg(strstr(g.r.detail, "NXDOMAIN") != NULL, "%s",
+	    g.r.detail);
+	ck_assert_int_gt(g.r.phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_eq(g.r.phase_us[SMTPPROBE_PHASE_CONNECT], -1);
+	ck_assert_int_eq(g.r.connected, 0);
+}
+END_TEST
+
+/* A dead resolver costs the probe its deadline, not c-ares' retries. */
+START_TEST(test_loop_dns_timeout)
+{
+	struct probe_got	g;
+	int64_t			start = smtpprobe_now();
+
+	g = loop_probe("silent.fake.test", 25, 300000);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_int_eq(g.r.phase, SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_int_ge(g.at - start, 300000);
+	ck_assert_int_lt(g.at - start, 800000);
+	ck_assert_int_ge(g.r.phase_us[SMTPPROBE_PHASE_RESOLVE], 250000);
+}
+END_TEST
+
+/* Resolved through DNS, then refused by the port: both phases timed and
+ * the address named. */
+START_TEST(test_loop_refused)
+{
+	struct probe_got	g;
+	uint16_t		port;
+	int			fd;
+
+	fd = tcp_socket(0, &port);
+	g = loop_probe("lo.fake.test", port, 4 * SEC);
+	close(fd);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_REFUSED);
+	ck_assert_int_eq(g.r.phase, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_str_eq(g.r.address, "127.0.0.1");
+	ck_assert_int_gt(g.r.phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_ge(g.r.phase_us[SMTPPROBE_PHASE_CONNECT], 0);
+	ck_assert_int_eq(smtpprobe_result_unanswered(&g.r), 1);
+	ck_assert_uint_eq(fakedns_queries(dns, "lo.fake.test", 1), 1);
+}
+END_TEST
+
+/* A listener nobody serves: connect succeeds, the banner never comes. */
+START_TEST(test_loop_banner_timeout)
+{
+	struct probe_got	g;
+	uint16_t		port;
+	int			fd;
+	int64_t			start = smtpprobe_now();
+
+	fd = tcp_socket(1, &port);
+	g = loop_probe("lo.fake.test", port, 400000);
+	close(fd);
+	ck_assert_int_eq(g.r.outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_int_eq(g.r.phase, SMTPPROBE_PHASE_BANNER);
+	ck_assert_int_eq(g.r.connected, 1);
+	ck_assert_int_ge(g.r.phase_us[SMTPPROBE_PHASE_BANNER], 0);
+	ck_assert_int_ge(g.at - start, 400000);
+	ck_assert_int_lt(g.at - start, 2 * SEC);
+	ck_assert_int_eq(smtpprobe_result_unanswered(&g.r), 0);
+}
+END_TEST
+
+static void
+user_lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
+{
+	done_cb(r, arg);
+}
+
+/* smtpprobe_loop_lookup(): MX through the public API. */
+START_TEST(test_loop_lookup_mx)
+{
+	struct smtpprobe_loop_params	 lp;
+	struct smtpprobe_ctx		*ctx;
+	struct smtpprobe_loop		*l;
+	struct got			 g, h;
+	char				 err[256];
+
+	memset(&g, 0, sizeof(g));
+	memset(&h, 0, sizeof(h));
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = fakedns_server(dns);
+	ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_msg(ctx != NULL, "%s", err);
+	l = smtpprobe_loop_new(ctx, &lp, err, sizeof(err));
+	ck_assert_msg(l != NULL, "%s", err);
+	ck_assert_int_eq(smtpprobe_loop_lookup(l, "mx.fake.test",
+	    SMTPPROBE_LOOKUP_MX, AF_UNSPEC, smtpprobe_now() + 4 * SEC,
+	    user_lookup_done, &g), 0);
+	ck_assert_int_eq(smtpprobe_loop_lookup(l, "nullmx.fake.test",
+	    SMTPPROBE_LOOKUP_MX | SMTPPROBE_LOOKUP_ADDR, AF_UNSPEC,
+	    smtpprobe_now() + 4 * SEC, user_lookup_done, &h), 0);
+	while (smtpprobe_loop_pending(l) > 0)
+		ck_assert_int_ge(smtpprobe_loop_run(l, 5000), 0);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.r.outcome, OK);
+	ck_assert_uint_eq(g.r.nmx, 4);
+	ck_assert_str_eq(g.r.mx[0].host, "a.mx.fake.test");
+	ck_assert_str_eq(g.r.mx[3].host, "c.mx.fake.test");
+	ck_assert_int_eq(h.n, 1);
+	ck_assert_int_eq(h.r.null_mx, 1);
+	ck_assert_uint_eq(h.r.nmx, 0);
+	smtpprobe_loop_free(l);
+	smtpprobe_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *
 resolve_suite(void)
 {
@@ -485,6 +684,16 @@ resolve_suite(void)
 	tcase_add_test(tc, test_resolve_many);
 	tcase_add_test(tc, test_resolve_free_pending);
 	tcase_add_test(tc, test_resolve_bad_args);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("loop");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_loop_nxdomain);
+	tcase_add_test(tc, test_loop_dns_timeout);
+	tcase_add_test(tc, test_loop_refused);
+	tcase_add_test(tc, test_loop_banner_timeout);
+	tcase_add_test(tc, test_loop_lookup_mx);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
