@@ -3,14 +3,14 @@
  * faults on the exporter").
  *
  *   hold -p PORT [-a ADDR] idle N	open N connections, send half a
- *					request, hold them until stdin EOF;
- *					then print how many the server had
- *					closed
+ *					request, hold them (reopening what
+ *					the server closes) until stdin EOF
  *   hold -p PORT [-a ADDR] malformed SECONDS
  *					send a rotation of malformed requests
  *					for SECONDS, one connection each; print
  *					how many got an answer, were closed,
- *					or hung (no byte within 2 s)
+ *					or hung (no byte within 2 s), and
+ *					how many got a 5xx (but 505)
  *
  * Output is one line of key=value figures.  Loopback only by intent: the
  * address defaults to 127.0.0.1.  Built by bench/loadtest.
@@ -76,23 +76,32 @@ number(const char *s, long min, long max)
 	return v;
 }
 
-/* Idle clients: a request line and one header, never finished. */
+/*
+ * Idle clients: a request line and one header, never finished.  A
+ * connection the server closes (its idle timeout) is opened again, so N
+ * stay open the whole time; the count of such reopenings is reported.
+ * Runs until stdin ends.
+ */
 static int
 idle(long n)
 {
 	static const char	 half[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
 	struct pollfd		*fds;
 	struct rlimit		 rl;
-	long			 i, open_ok = 0, closed = 0;
+	long			 i, open_ok = 0, reopened = 0, failed = 0;
 	char			 buf[512];
+	ssize_t			 r;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
+	/* fds[0] is stdin, fds[1..n] the connections. */
+	if ((fds = calloc((size_t)n + 1, sizeof(*fds))) == NULL)
 		return 1;
-	for (i = 0; i < n; i++) {
+	fds[0].fd = 0;
+	fds[0].events = POLLIN;
+	for (i = 1; i <= n; i++) {
 		fds[i].fd = dial();
 		fds[i].events = POLLIN;
 		if (fds[i].fd != -1 &&
@@ -101,22 +110,39 @@ idle(long n)
 	}
 	printf("opened=%ld\n", open_ok);
 	fflush(stdout);
-	/* Hold until stdin ends. */
-	while (read(0, buf, sizeof(buf)) > 0)
-		;
-	(void)poll(fds, (nfds_t)n, 0);
-	for (i = 0; i < n; i++) {
-		if (fds[i].fd == -1)
-			continue;
-		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t r = recv(fds[i].fd, buf, sizeof(buf),
-			    MSG_DONTWAIT);
-			if (r == 0 || (r < 0 && errno != EAGAIN))
-				closed++;
+	for (;;) {
+		long	before = reopened;
+
+		if (poll(fds, (nfds_t)n + 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
 		}
-		close(fds[i].fd);
+		if (fds[0].revents != 0) {
+			if (read(0, buf, sizeof(buf)) <= 0)
+				break;
+		}
+		for (i = 1; i <= n; i++) {
+			if (fds[i].fd == -1 || fds[i].revents == 0)
+				continue;
+			r = recv(fds[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r > 0 || (r < 0 && errno == EAGAIN))
+				continue;	/* an error page: wait for close */
+			close(fds[i].fd);
+			reopened++;
+			fds[i].fd = dial();
+			if (fds[i].fd == -1 ||
+			    send_all(fds[i].fd, half, sizeof(half) - 1) == -1)
+				failed++;
+		}
+		if (reopened > before)
+			usleep(10000);	/* no reconnect storm */
 	}
-	printf("opened=%ld closed_by_server=%ld\n", open_ok, closed);
+	for (i = 1; i <= n; i++)
+		if (fds[i].fd != -1)
+			close(fds[i].fd);
+	printf("opened=%ld reopened=%ld reopen_failed=%ld\n", open_ok,
+	    reopened, failed);
 	free(fds);
 	return 0;
 }
@@ -198,8 +224,9 @@ malformed(long seconds)
 			if (r > 0) {
 				answered++;
 				buf[r] = '\0';
+				/* 505 is the right answer to HTTP/9.9. */
 				if (strncmp(buf, "HTTP/1.", 7) == 0 &&
-				    buf[9] == '5')
+				    buf[9] == '5' && strncmp(buf + 9, "505", 3) != 0)
 					c5xx++;
 			} else
 				closed++;
