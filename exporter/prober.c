@@ -37,7 +37,8 @@ struct prober_job_priv {
 	int			 allow_resolve;	/* check addresses */
 	int64_t			 deadline;
 	int64_t			 lookup_us;	/* -1: no lookup */
-	struct prober_item	 items[PROBER_MAX_ITEMS];
+	struct prober_item	*items;		/* owned, nitems_cap */
+	size_t			 nitems_cap;
 };
 
 struct prober_worker {
@@ -136,6 +137,7 @@ prober_job_complete(struct prober_job_priv *j)
 	if (j->req.limited)
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 	config_unref(j->req.cfg);
+	free(j->items);
 	free(j);
 }
 
@@ -167,6 +169,20 @@ prober_create(struct prober_job_priv *j, const char *const *addrs,
 	per = all ? naddrs : 1;
 	if (per * j->req.nports > PROBER_MAX_ITEMS)
 		per = PROBER_MAX_ITEMS / j->req.nports;
+	if (per * j->req.nports > j->nitems_cap) {
+		struct prober_item *n;
+
+		/* one result per port and address */
+		if ((n = calloc(per * j->req.nports, sizeof(*n))) != NULL) {
+			free(j->items);
+			j->items = n;
+			j->pub.items = n;
+			j->nitems_cap = per * j->req.nports;
+		} else {
+			per = 1;
+			all = 0;
+		}
+	}
 	j->pub.multi_address = all && per > 1;
 	j->started = 1;
 	j->nprobes = 0;
@@ -363,6 +379,7 @@ prober_main(void *arg)
 		if (j->req.limited)
 			__atomic_sub_fetch(&w->p->pending, 1, __ATOMIC_RELAXED);
 		config_unref(j->req.cfg);
+		free(j->items);
 		free(j);
 	}
 	/* cancels every probe and lookup: their callbacks complete jobs */
@@ -454,11 +471,14 @@ prober_submit(struct prober *p, const struct prober_request *req)
 		return -1;
 	} else if (req->limited && p->max_pending == 0)
 		__atomic_add_fetch(&p->pending, 1, __ATOMIC_RELAXED);
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->items = calloc(req->nports, sizeof(*j->items))) == NULL) {
+		free(j);
 		if (req->limited)
 			__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 		return -1;
 	}
+	j->nitems_cap = req->nports;
 	j->req = *req;
 	memcpy(j->host, req->host, strlen(req->host) + 1);
 	memcpy(j->ports, req->ports, req->nports * sizeof(*req->ports));
@@ -493,6 +513,7 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	if (req->limited)
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 	config_unref(j->req.cfg);
+	free(j->items);
 	free(j);
 	return -1;
 }

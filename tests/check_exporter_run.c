@@ -75,6 +75,8 @@ run_init(struct run *r)
 	fakedns_add(r->dns, "mail.fake.test", FAKEDNS_A, "127.0.0.1");
 	fakedns_add(r->dns, "outside.fake.test", FAKEDNS_A, "192.0.2.1");
 	fakedns_add(r->dns, "nx.fake.test", FAKEDNS_NXDOMAIN, NULL);
+	fakedns_add(r->dns, "multi.fake.test", FAKEDNS_A, "127.0.0.1");
+	fakedns_add(r->dns, "multi.fake.test", FAKEDNS_A, "127.0.0.2");
 }
 
 static void
@@ -912,6 +914,40 @@ START_TEST(test_sigterm)
 }
 END_TEST
 
+START_TEST(test_all_addresses)
+{
+	struct run	 r;
+	char		 path[256], needle[256], *b;
+	unsigned	 port;
+
+	run_init(&r);
+	start_fake(&r, "good", NULL);	/* listens on 127.0.0.1 only */
+	write_file(&r, "config.yml", "modules:\n  all:\n    ca_file: "
+	    "%s/ca.crt\n    all_addresses: true\n    timeout: 3s\n"
+	    "allow_targets: [\"*.fake.test\"]\ndns_server: \"%s\"\n", r.dir,
+	    fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+	port = fake_port(&r, "good");
+	snprintf(path, sizeof(path), "/probe?module=all&target=multi.fake.test"
+	    "&ports=%u", port);
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	/* each address probed and judged, with an address label */
+	snprintf(needle, sizeof(needle), "smtp_port_up{port=\"%u\",mode="
+	    "\"starttls\",address=\"127.0.0.1\"} 1\n", port);
+	ck_assert_msg(strstr(b, needle) != NULL, "%s", b);
+	snprintf(needle, sizeof(needle), "smtp_port_up{port=\"%u\",mode="
+	    "\"starttls\",address=\"127.0.0.2\"} 0\n", port);
+	ck_assert_msg(strstr(b, needle) != NULL, "%s", b);
+	ck_assert_ptr_nonnull(strstr(b, "address=\"127.0.0.2\",result="
+	    "\"refused\""));
+	/* 127.0.0.2 refused a required port: not every port met its policy */
+	ck_assert_ptr_nonnull(strstr(b, "\nprobe_success 0\n"));
+	promtool_check(&r, body_of(b), "/probe all_addresses");
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
 /* One case per test, so CK_RUN_CASE can pick one. */
 static void
 add_case(Suite *s, const char *name, const TTest *t)
@@ -930,6 +966,7 @@ exporter_run_suite(void)
 
 	add_case(s, "probe_outcomes", test_probe_outcomes);
 	add_case(s, "denied", test_denied);
+	add_case(s, "all_addresses", test_all_addresses);
 	add_case(s, "cidr_resolve", test_cidr_resolve);
 	add_case(s, "bad_requests", test_bad_requests);
 	add_case(s, "reload", test_reload);
