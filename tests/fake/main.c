@@ -130,7 +130,7 @@ main(int argc, char **argv)
 			}
 			ports[nsc] = 0;
 			if (at != NULL &&
-			    (ports[nsc] = number(at + 1, 1, 65535)) == -1) {
+			    (ports[nsc] = number(at + 1, 0, 65535)) == -1) {
 				fprintf(stderr, "fakesmtp: bad port in %s\n",
 				    a);
 				return 2;
