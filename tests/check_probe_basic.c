@@ -132,6 +132,30 @@ script_end(struct script *s)
 	close(s->lfd);
 }
 
+/* The same server on [::1]; returns 0 if there is no IPv6 loopback. */
+static uint16_t
+script_start6(struct script *s)
+{
+	struct sockaddr_in6	sin6;
+	socklen_t		sl = sizeof(sin6);
+
+	s->lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->lfd, 0);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (bind(s->lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		close(s->lfd);
+		return 0;
+	}
+	ck_assert_int_eq(listen(s->lfd, 8), 0);
+	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&sin6, &sl),
+	    0);
+	s->seen[0] = '\0';
+	ck_assert_int_eq(pthread_create(&s->thr, NULL, script_main, s), 0);
+	return ntohs(sin6.sin6_port);
+}
+
 static void
 params_init(struct smtpprobe_params *pa, const char *host, uint16_t port,
     enum smtpprobe_mode mode, int64_t timeout)
@@ -647,6 +671,39 @@ START_TEST(test_quit_closed)
 }
 END_TEST
 
+/*
+ * IPv6, and the default EHLO name: the host name if it has a dot, else
+ * the local address literal (RFC 5321 §4.1.3: "[IPv6:::1]").
+ */
+START_TEST(test_ipv6_ehlo_literal)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
+	char				 hn[256], want[300];
+	uint16_t			 port;
+
+	if ((port = script_start6(&s)) == 0)
+		return;		/* no IPv6 loopback here */
+	params_init(&pa, "::1", port, SMTPPROBE_MODE_PLAIN, 5 * SEC);
+	pa.ehlo_name = NULL;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(r->address, "::1");
+	smtpprobe_free(p);
+	script_end(&s);
+	memset(hn, 0, sizeof(hn));
+	ck_assert_int_eq(gethostname(hn, sizeof(hn) - 1), 0);
+	snprintf(want, sizeof(want), "EHLO %s|QUIT|",
+	    strchr(hn, '.') != NULL ? hn : "[IPv6:::1]");
+	ck_assert_str_eq(s.seen, want);
+}
+END_TEST
+
 /* Scripted dialogues: one row each. */
 static const struct {
 	const char		*name;
@@ -783,6 +840,7 @@ probe_basic_suite(void)
 	tcase_set_timeout(tc, 15);
 	tcase_add_test(tc, test_quit_unanswered);
 	tcase_add_test(tc, test_quit_closed);
+	tcase_add_test(tc, test_ipv6_ehlo_literal);
 	tcase_add_loop_test(tc, test_dialogue, 0, NROWS(dialogues));
 	suite_add_tcase(s, tc);
 	return s;
