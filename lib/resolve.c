@@ -104,6 +104,91 @@ resolve_is_ip_literal(const char *s)
 	    inet_pton(AF_INET6, s, &a6) == 1;
 }
 
+#define RESOLVE_MAX_SERVERS	8
+
+/*
+ * Check a user's resolver list "ADDR[:PORT],..." (IPv6 as "[ADDR]:PORT",
+ * "[ADDR]" or a bare "ADDR" without port) and write it in the one form
+ * c-ares parses unambiguously, "a.b.c.d:PORT,[v6]:PORT" (port 53 when
+ * none was given) into out.  c-ares 1.18 itself would take port 99999
+ * (and quietly wrap it) or port 0.  Returns 0, or -1 with a reason.
+ */
+static int
+servers_csv(const char *list, char *out, size_t outlen, const char **why)
+{
+	char		 item[80], addr[INET6_ADDRSTRLEN + 2], *colon;
+	const char	*s = list, *e;
+	struct in6_addr	 a6;
+	unsigned long	 port;
+	size_t		 len, n = 0, o = 0;
+	char		*end;
+	int		 fam, w;
+
+	out[0] = '\0';
+	for (;;) {
+		e = strchr(s, ',');
+		len = e != NULL ? (size_t)(e - s) : strlen(s);
+		if (len == 0 || len >= sizeof(item)) {
+			*why = len == 0 ? "empty entry" : "entry too long";
+			return -1;
+		}
+		if (++n > RESOLVE_MAX_SERVERS) {
+			*why = "too many servers";
+			return -1;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		port = 53;
+		colon = NULL;
+		if (item[0] == '[') {
+			if ((end = strchr(item, ']')) == NULL) {
+				*why = "missing ']'";
+				return -1;
+			}
+			*end = '\0';
+			snprintf(addr, sizeof(addr), "%s", item + 1);
+			fam = AF_INET6;
+			if (end[1] == ':')
+				colon = end + 1;
+			else if (end[1] != '\0') {
+				*why = "junk after ']'";
+				return -1;
+			}
+		} else if (inet_pton(AF_INET6, item, &a6) == 1) {
+			snprintf(addr, sizeof(addr), "%s", item);
+			fam = AF_INET6;
+		} else {
+			if ((colon = strchr(item, ':')) != NULL)
+				*colon = '\0';
+			snprintf(addr, sizeof(addr), "%s", item);
+			fam = AF_INET;
+		}
+		if (inet_pton(fam, addr, &a6) != 1) {
+			*why = "not an IP address";
+			return -1;
+		}
+		if (colon != NULL) {
+			errno = 0;
+			port = strtoul(colon + 1, &end, 10);
+			if (colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+			    errno != 0 || port == 0 || port > 65535) {
+				*why = "bad port (1 to 65535)";
+				return -1;
+			}
+		}
+		w = snprintf(out + o, outlen - o, fam == AF_INET6 ?
+		    "%s[%s]:%lu" : "%s%s:%lu", o > 0 ? "," : "", addr, port);
+		if (w < 0 || (size_t)w >= outlen - o) {
+			*why = "list too long";
+			return -1;
+		}
+		o += (size_t)w;
+		if (e == NULL)
+			return 0;
+		s = e + 1;
+	}
+}
+
 /* c-ares' socket-state callback: pass it on to the owner. */
 static void
 sock_state(void *data, ares_socket_t fd, int readable, int writable)
@@ -120,6 +205,8 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 {
 	struct ares_options	 opts;
 	struct resolve		*res;
+	char			 csv[RESOLVE_MAX_SERVERS * 56];
+	const char		*why = "";
 	int			 rc, mask;
 
 	pthread_once(&resolve_once, resolve_library_init);
@@ -128,8 +215,10 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 		    ares_strerror(resolve_init_status));
 		return NULL;
 	}
-	if (dns_servers != NULL && dns_servers[0] == '\0') {
-		set_err(err, errlen, "DNS servers", "empty list");
+	if (dns_servers != NULL && servers_csv(dns_servers, csv, sizeof(csv),
+	    &why) == -1) {
+		set_err(err, errlen, "bad DNS server list (want ADDR[:PORT],... "
+		    "with [IPv6]:PORT)", why);
 		return NULL;
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
@@ -158,7 +247,7 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 		return NULL;
 	}
 	if (dns_servers != NULL && (rc = ares_set_servers_ports_csv(
-	    res->channel, dns_servers)) != ARES_SUCCESS) {
+	    res->channel, csv)) != ARES_SUCCESS) {
 		set_err(err, errlen, "bad DNS server list (want "
 		    "ADDR[:PORT],... with [IPv6]:PORT)", ares_strerror(rc));
 		ares_destroy(res->channel);

@@ -453,14 +453,6 @@ START_TEST(test_resolve_bad_args)
 	ck_assert_int_eq(resolve_lookup(drv.res, "a.test", ADDR, AF_UNSPEC, 0,
 	    1, NULL, &g), -1);
 	ck_assert_uint_eq(resolve_pending(drv.res), 0);
-	r = resolve_new("not-an-address", NULL, NULL, err, sizeof(err));
-	ck_assert_ptr_null(r);
-	ck_assert_str_ne(err, "");
-	ck_assert_ptr_null(resolve_new("", NULL, NULL, err, sizeof(err)));
-	r = resolve_new("[::1]:5353,127.0.0.1:53", NULL, NULL, err,
-	    sizeof(err));
-	ck_assert_msg(r != NULL, "%s", err);
-	resolve_free(r);
 	resolve_free(NULL);
 	ck_assert_int_eq(resolve_is_ip_literal("192.0.2.1"), 1);
 	ck_assert_int_eq(resolve_is_ip_literal("::ffff:192.0.2.1"), 1);
@@ -468,6 +460,58 @@ START_TEST(test_resolve_bad_args)
 	ck_assert_int_eq(resolve_is_ip_literal("192.0.2"), 0);
 	ck_assert_int_eq(resolve_is_ip_literal("example.org"), 0);
 	ck_assert_int_eq(resolve_is_ip_literal(NULL), 0);
+}
+END_TEST
+
+/* The resolver list (--dns-server): what is accepted and what not. */
+struct srv {
+	const char	*list;
+	int		 ok;
+};
+
+static const struct srv srvs[] = {
+	{ "127.0.0.1", 1 },
+	{ "127.0.0.1:5353", 1 },
+	{ "::1", 1 },
+	{ "[::1]", 1 },
+	{ "[::1]:5353", 1 },
+	{ "[2001:db8::53]:53,192.0.2.53,192.0.2.54:5300", 1 },
+	{ "", 0 },
+	{ ",", 0 },
+	{ "127.0.0.1,", 0 },
+	{ "127.0.0.1,,::1", 0 },
+	{ "not-an-address", 0 },
+	{ "dns.example.org:53", 0 },
+	{ "127.0.0.1:0", 0 },
+	{ "127.0.0.1:65536", 0 },
+	{ "127.0.0.1:99999", 0 },
+	{ "127.0.0.1:-1", 0 },
+	{ "127.0.0.1:+53", 0 },
+	{ "127.0.0.1:", 0 },
+	{ "127.0.0.1:53x", 0 },
+	{ " 127.0.0.1", 0 },
+	{ "[::1", 0 },
+	{ "[::1]x", 0 },
+	{ "[127.0.0.1]:53", 0 },
+	{ "::1:53", 1 },	/* a valid IPv6 address, not a port */
+	{ "1,2,3,4,5,6,7,8,9", 0 },
+	{ "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8",
+	    1 },
+	{ "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,"
+	    "1.1.1.9", 0 },
+};
+
+START_TEST(test_resolve_servers)
+{
+	const struct srv	*t = &srvs[_i];
+	struct resolve		*r;
+	char			 err[256] = "";
+
+	r = resolve_new(t->list, NULL, NULL, err, sizeof(err));
+	ck_assert_msg((r != NULL) == t->ok, "\"%s\": %s", t->list, err);
+	if (r == NULL)
+		ck_assert_msg(strstr(err, "DNS server") != NULL, "%s", err);
+	resolve_free(r);
 }
 END_TEST
 
@@ -684,6 +728,8 @@ resolve_suite(void)
 	tcase_add_test(tc, test_resolve_many);
 	tcase_add_test(tc, test_resolve_free_pending);
 	tcase_add_test(tc, test_resolve_bad_args);
+	tcase_add_loop_test(tc, test_resolve_servers, 0,
+	    (int)(sizeof(srvs) / sizeof(srvs[0])));
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 
