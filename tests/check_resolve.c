@@ -439,8 +439,6 @@ END_TEST
 START_TEST(test_resolve_bad_args)
 {
 	struct got	 g;
-	char		 err[256];
-	struct resolve	*r;
 
 	ck_assert_int_eq(resolve_lookup(drv.res, NULL, ADDR, AF_UNSPEC, 0, 1,
 	    done_cb, &g), -1);
