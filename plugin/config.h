@@ -38,7 +38,7 @@ enum plugin_format {
 /* Strings point into argv (never freed); NULL when not given. */
 struct plugin_config {
 	const char		*host;
-	int			 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	int			 family;	/* AF_UNSPEC, AF_INET(6) */
 	int			 all_addresses;
 	int			 mx;
 	int			 mx_any;

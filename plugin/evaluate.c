@@ -82,9 +82,10 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 {
 	const struct smtpprobe_reply	*rep;
 	char				 dur[32];
+	const char			*text;
 	int64_t				 us, na;
-	const char			*text = smtpprobe_outcome_text(r->outcome);
 
+	text = smtpprobe_outcome_text(r->outcome);
 	switch (r->outcome) {
 	case SMTPPROBE_OUTCOME_TIMEOUT:
 		us = r->phase_us[SMTPPROBE_PHASE_TOTAL];
@@ -102,7 +103,8 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 		na = r->cert.chain_earliest_not_after != 0 ?
 		    r->cert.chain_earliest_not_after : r->cert.not_after;
 		if (r->cert.present && na != 0 && na <= wall_now) {
-			evaluate_fmt(buf, len, "certificate expired %lld days ago",
+			evaluate_fmt(buf, len,
+			    "certificate expired %lld days ago",
 			    (long long)((wall_now - na) / DAY));
 			return;
 		}
@@ -124,7 +126,7 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 		evaluate_fmt(buf, len, "%s: %d %s", text, rep->code, rep->text);
 	else if (r->detail[0] != '\0' &&
 	    strncasecmp(r->detail, text, strlen(text)) == 0)
-		evaluate_fmt(buf, len, "%s", r->detail);	/* says it all */
+		evaluate_fmt(buf, len, "%s", r->detail); /* says it all */
 	else if (r->detail[0] != '\0')
 		evaluate_fmt(buf, len, "%s: %s", text, r->detail);
 	else

@@ -43,9 +43,10 @@ json_utf8_len(const unsigned char *p)
 void
 json_string(struct buf *out, const char *s)
 {
-	const unsigned char	*p = (const unsigned char *)(s != NULL ? s : "");
+	const unsigned char	*p;
 	size_t			 n;
 
+	p = (const unsigned char *)(s != NULL ? s : "");
 	buf_putc(out, '"');
 	while (*p != '\0') {
 		if (*p == '"' || *p == '\\') {

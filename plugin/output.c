@@ -190,7 +190,8 @@ output_facts(const struct report *rep, const struct report_item *it,
 	caps = r->caps_tls.present ? &r->caps_tls : &r->caps;
 	if (caps->present && (caps->flags & SMTPPROBE_CAP_AUTH) != 0) {
 		buf_puts(out, ", AUTH ");
-		output_clean(out, caps->auth[0] != '\0' ? caps->auth : "(none)");
+		output_clean(out, caps->auth[0] != '\0' ? caps->auth :
+		    "(none)");
 	}
 }
 

@@ -41,7 +41,8 @@ range_parse(const char *s, struct range *r, char *err, size_t errlen)
 		r->start = 0;
 	} else {
 		if (strchr(colon + 1, ':') != NULL)
-			return range_fail(r, err, errlen, s, "more than one ':'");
+			return range_fail(r, err, errlen, s,
+			    "more than one ':'");
 		if (colon == p && colon[1] == '\0')
 			return range_fail(r, err, errlen, s, "no bounds");
 		if (colon - p == 1 && *p == '~')

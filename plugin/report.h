@@ -63,7 +63,7 @@ struct report {
 
 	int			 multi;		/* labels need "@address" */
 	int64_t			 started;	/* monotonic µs */
-	int64_t			 wall_now;	/* Unix seconds, for cert days */
+	int64_t			 wall_now;	/* Unix seconds (cert days) */
 	int64_t			 elapsed_us;
 
 	/* A finding about the run as a whole (null MX, MX lookup failed),

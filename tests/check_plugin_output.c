@@ -243,7 +243,8 @@ START_TEST(test_output_multi)
 	buf_init(&b);
 	output_nagios(&cfg, &rep, &b);
 	s = buf_str(&b);
-	ck_assert_ptr_nonnull(strstr(s, " '587_total@192.0.2.1'=0.004s;1;2;0;"));
+	ck_assert_ptr_nonnull(strstr(s,
+	    " '587_total@192.0.2.1'=0.004s;1;2;0;"));
 	ck_assert_ptr_nonnull(strstr(s,
 	    " '587_total@2001:db8::25'=0.004s;1;2;0;"));
 	ck_assert_ptr_nonnull(strstr(s,

@@ -111,7 +111,8 @@ START_TEST(test_statefile_too_many)
 {
 	struct statefile	 sf;
 	char			*text, err[128];
-	size_t			 len = 0, cap = 64 * (STATEFILE_MAX_ENTRIES + 2);
+	size_t			 len = 0;
+	size_t			 cap = 64 * (STATEFILE_MAX_ENTRIES + 2);
 	int			 i;
 
 	ck_assert_ptr_nonnull(text = malloc(cap));
