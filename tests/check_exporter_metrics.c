@@ -6,10 +6,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suite.h"
 #include "../exporter/metrics.h"
 #include "../exporter/probe_metrics.h"
+#include "../exporter/html.h"
+#include "../exporter/log.h"
 
 static const struct {
 	const char	*in;
@@ -289,6 +292,67 @@ START_TEST(test_probe_cert_unverified)
 }
 END_TEST
 
+START_TEST(test_html_escape)
+{
+	struct strbuf	 b;
+
+	strbuf_init(&b);
+	html_escape(&b, "<script>alert('x&y')</script>\"");
+	ck_assert_str_eq(strbuf_str(&b), "&lt;script&gt;alert(&#39;x&amp;y"
+	    "&#39;)&lt;/script&gt;&quot;");
+	strbuf_free(&b);
+}
+END_TEST
+
+/* Run log_msg with stderr on a pipe and return what it wrote. */
+static const char *
+capture_log(enum log_format f, const char *msg, const char *k,
+    const char *v)
+{
+	static char	 buf[1024];
+	int		 p[2], saved;
+	ssize_t		 n;
+
+	ck_assert_int_eq(pipe(p), 0);
+	saved = dup(2);
+	dup2(p[1], 2);
+	log_setup(LOG_LEVEL_INFO, f);
+	log_msg(LOG_LEVEL_INFO, msg, k, v, NULL);
+	log_msg(LOG_LEVEL_DEBUG, "hidden", NULL);	/* below the level */
+	dup2(saved, 2);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+START_TEST(test_log_format)
+{
+	const char	*l;
+
+	l = capture_log(LOG_FORMAT_LOGFMT, "probe done", "target",
+	    "mx.example.org");
+	ck_assert_ptr_nonnull(strstr(l, " level=info msg=\"probe done\" "
+	    "target=mx.example.org\n"));
+	ck_assert_int_eq(strncmp(l, "ts=", 3), 0);
+	ck_assert_ptr_null(strstr(l, "hidden"));
+	/* a hostile value cannot forge a second line or a key */
+	l = capture_log(LOG_FORMAT_LOGFMT, "m", "err", "a\nlevel=error \"x\"");
+	ck_assert_ptr_nonnull(strstr(l, "err=\"a\\nlevel=error \\\"x\\\"\"\n"));
+	ck_assert_ptr_eq(strchr(l, '\n'), l + strlen(l) - 1);
+	l = capture_log(LOG_FORMAT_JSON, "m", "err", "q\"\x01");
+	ck_assert_int_eq(strncmp(l, "{\"ts\":\"", 7), 0);
+	ck_assert_ptr_nonnull(strstr(l, "\"level\":\"info\",\"msg\":\"m\","
+	    "\"err\":\"q\\\"\\u0001\"}\n"));
+	ck_assert_int_eq(log_level_from_name("WARN"), LOG_LEVEL_WARN);
+	ck_assert_int_eq(log_level_from_name("trace"), -1);
+	ck_assert_int_eq(log_format_from_name("json"), LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_format_from_name("xml"), -1);
+}
+END_TEST
+
 static Suite *
 exporter_metrics_suite(void)
 {
@@ -304,6 +368,10 @@ exporter_metrics_suite(void)
 	tcase_add_test(tc, test_probe_ok);
 	tcase_add_test(tc, test_probe_failures);
 	tcase_add_test(tc, test_probe_cert_unverified);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("html_log");
+	tcase_add_test(tc, test_html_escape);
+	tcase_add_test(tc, test_log_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
