@@ -69,9 +69,25 @@ output_item_name(const struct report *rep, const struct report_item *it,
     char *buf, size_t len)
 {
 	const char	*sfx = output_suffix(rep, it);
+	const char	*mode = smtpprobe_mode_name(it->spec.mode);
+	unsigned	 port = it->spec.port;
 
-	snprintf(buf, len, "%u/%s%s%.200s", (unsigned)it->spec.port,
-	    smtpprobe_mode_name(it->spec.mode), *sfx != '\0' ? "@" : "", sfx);
+	/* With --mx, people think in MX host names: "25/starttls@mx1...",
+	 * and "@mx1.../192.0.2.1" when it has several addresses. */
+	if (rep->multi && rep->mx_done && it->host < rep->nhosts) {
+		const struct report_host *h = &rep->hosts[it->host];
+
+		if (h->naddresses > 1 && it->r != NULL &&
+		    it->r->address[0] != '\0')
+			snprintf(buf, len, "%u/%s@%.200s/%.63s", port, mode,
+			    h->name, it->r->address);
+		else
+			snprintf(buf, len, "%u/%s@%.200s", port, mode,
+			    h->name);
+		return buf;
+	}
+	snprintf(buf, len, "%u/%s%s%.200s", port, mode,
+	    *sfx != '\0' ? "@" : "", sfx);
 	return buf;
 }
 

@@ -638,7 +638,12 @@ START_TEST(test_run_dns)
 	plugin_run("-H", "two.test", "--mx", "-P", P("%u", good),
 	    "--dns-server", fakedns_server(dns), "--ca-file", ca_file,
 	    "--verify-name", "mail.fake.test", NULL);
-	expect(2, "cannot resolve gone.example.test");
+	expect(2, pspec("%u/starttls@gone.example.test CRITICAL cannot "
+	    "resolve gone.example.test", good));
+	ck_assert_ptr_nonnull(strstr(rr.out, pspec("%u/starttls@mx1.example."
+	    "test OK", good)));
+	ck_assert_ptr_nonnull(strstr(rr.out, pspec("'%u_total@127.0.0.1'=",
+	    good)));
 	plugin_run("-H", "two.test", "--mx-any", "-P", P("%u", good),
 	    "--dns-server", fakedns_server(dns), "--ca-file", ca_file,
 	    "--verify-name", "mail.fake.test", NULL);
