@@ -948,6 +948,78 @@ START_TEST(test_all_addresses)
 }
 END_TEST
 
+START_TEST(test_overload)
+{
+	struct run		 r;
+	struct sockaddr_in	 sin;
+	char			 req[256], *b;
+	int			 fd;
+
+	run_init(&r);
+	start_fake(&r, "silent", NULL);
+	write_config(&r, NULL);
+	start_exporter(&r, config_arg(&r), "--probe.max-pending=1", NULL);
+	/* one /probe occupies the only slot ... */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)r.exp_port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(req, sizeof(req), "GET /probe?module=fake&target=127.0.0.1&"
+	    "ports=%u HTTP/1.0\r\n\r\n", fake_port(&r, "silent"));
+	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL),
+	    (ssize_t)strlen(req));
+	ck_assert(wait_metrics(&r, "smtp_ports_exporter_probes_in_flight 1\n",
+	    1, 3000));
+	/* ... so the next one is refused at once, and /metrics still works */
+	ck_assert_int_eq(get(&r, "/probe?module=fake&target=127.0.0.1&"
+	    "ports=25", &b), 503);
+	free(b);
+	ck_assert_int_eq(http(r.exp_port, "HEAD", "/metrics", NULL, &b), 200);
+	ck_assert_ptr_null(strstr(b, "process_open_fds"));	/* no body */
+	free(b);
+	close(fd);
+	run_fini(&r);
+}
+END_TEST
+
+START_TEST(test_web_tls)
+{
+	struct run	 r;
+	char		 cmd[PATH_MAX * 3], arg[PATH_MAX + 32], out[256];
+	FILE		*f;
+	size_t		 n;
+
+	if (system("command -v openssl >/dev/null && command -v curl "
+	    ">/dev/null") != 0) {
+		fprintf(stderr, "note: openssl or curl missing, web TLS not "
+		    "tested\n");
+		return;
+	}
+	run_init(&r);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -keyout %s/web.key -out "
+	    "%s/web.crt -days 2 -subj /CN=localhost -addext "
+	    "subjectAltName=IP:127.0.0.1 >/dev/null 2>&1", r.dir, r.dir);
+	ck_assert_int_eq(system(cmd), 0);
+	/* relative names: relative to the web config file */
+	write_file(&r, "web.yml", "tls_server_config:\n  cert_file: web.crt\n"
+	    "  key_file: web.key\n");
+	snprintf(arg, sizeof(arg), "--web.config.file=%s/web.yml", r.dir);
+	start_exporter(&r, arg, NULL);
+	snprintf(cmd, sizeof(cmd), "curl -s --cacert %s/web.crt "
+	    "https://127.0.0.1:%u/-/healthy", r.dir, r.exp_port);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	ck_assert_str_eq(out, "Healthy\n");
+	run_fini(&r);
+}
+END_TEST
+
 /* One case per test, so CK_RUN_CASE can pick one. */
 static void
 add_case(Suite *s, const char *name, const TTest *t)
@@ -974,6 +1046,8 @@ exporter_run_suite(void)
 	add_case(s, "basic_auth", test_basic_auth);
 	add_case(s, "config_check", test_config_check);
 	add_case(s, "sigterm", test_sigterm);
+	add_case(s, "overload", test_overload);
+	add_case(s, "web_tls", test_web_tls);
 	return s;
 }
 CHECK_SUITE(exporter_run_suite)
