@@ -711,8 +711,12 @@ conn_run(struct conn *c)
 		}
 		st = &c->l->sc->steps[c->pc];
 		if (c->outoff >= c->outlen && c->stream_left == 0 &&
-		    step_listens(st->op)) {
-			if (!c->greeted) {
+		    (step_listens(st->op) || st->op == SERVER_OP_CLOSE ||
+		    st->op == SERVER_OP_RESET)) {
+			/* Done talking (closing counts: a client that
+			 * answers the greeting just before our FIN is not
+			 * early). */
+			if (!c->greeted && step_listens(st->op)) {
 				c->greeted = 1;
 				conn_log(c, "greeted");
 			}
