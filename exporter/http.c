@@ -82,6 +82,9 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static void	http_mhd_log(void *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -232,6 +235,15 @@ http_probe_done(struct prober_job *job, void *arg)
 		probe_metrics_write_probe(&b, e, job->nitems,
 		    job->duration_us);
 		break;
+	}
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char	 code[8], ms[32], np[16];
+
+		snprintf(code, sizeof(code), "%u", r->status);
+		snprintf(ms, sizeof(ms), "%.3f", (double)job->duration_us / 1e3);
+		snprintf(np, sizeof(np), "%zu", job->nitems);
+		log_msg(LOG_LEVEL_DEBUG, "probe done", "target", job->host,
+		    "code", code, "probes", np, "duration_ms", ms, NULL);
 	}
 	r->len = b.len;
 	r->body = strbuf_steal(&b);
