@@ -48,9 +48,13 @@ enum lookup_state {
 	LOOKUP_STATE_COUNT
 };
 
+#define HEAP_NONE	SIZE_MAX
+
 struct lookup {
 	struct resolve		*res;
 	struct lookup		*prev, *next;	/* res->lookups */
+	struct lookup		*fnext;		/* res->fhead queue */
+	size_t			 hidx;		/* in res->heap, or HEAP_NONE */
 	enum lookup_state	 state;
 	unsigned		 what;
 	int			 family;
@@ -65,13 +69,22 @@ struct lookup {
 	char			 name[256];
 };
 
+/*
+ * Nothing here scans all lookups per event: finished lookups wait in a
+ * FIFO, running ones sit in a min-heap by deadline, and the queries in
+ * flight are counted, split into those a running lookup waits for (live)
+ * and those nobody waits for any more (orphans).
+ */
 struct resolve {
 	ares_channel		 channel;
 	resolve_sock_fn		*sock;
 	void			*sock_arg;
-	struct lookup		*lookups;	/* all, any state */
+	struct lookup		*lookups;	/* all, any state (for free) */
+	struct lookup		*fhead, *ftail;	/* finished, not delivered */
+	struct lookup		**heap;		/* running, by deadline */
+	size_t			 nheap, heapcap;
+	size_t			 qlive, qorphan;
 	size_t			 npending;	/* not yet delivered */
-	size_t			 nfinished;	/* finished, not delivered */
 	int64_t			 now;		/* of the current call */
 	int			 freeing;
 };
@@ -116,7 +129,7 @@ resolve_is_ip_literal(const char *s)
 static int
 servers_csv(const char *list, char *out, size_t outlen, const char **why)
 {
-	char		 item[80], addr[INET6_ADDRSTRLEN + 2], *colon;
+	char		 item[80], addr[80], *colon;
 	const char	*s = list, *e;
 	struct in6_addr	 a6;
 	unsigned long	 port;
@@ -257,6 +270,96 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 	return res;
 }
 
+/* ---- the deadline heap ------------------------------------------------ */
+
+static void
+heap_set(struct resolve *res, size_t i, struct lookup *lk)
+{
+	res->heap[i] = lk;
+	lk->hidx = i;
+}
+
+static void
+heap_up(struct resolve *res, size_t i)
+{
+	struct lookup	*lk = res->heap[i];
+	size_t		 parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (res->heap[parent]->deadline <= lk->deadline)
+			break;
+		heap_set(res, i, res->heap[parent]);
+		i = parent;
+	}
+	heap_set(res, i, lk);
+}
+
+static void
+heap_down(struct resolve *res, size_t i)
+{
+	struct lookup	*lk = res->heap[i];
+	size_t		 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= res->nheap)
+			break;
+		if (c + 1 < res->nheap &&
+		    res->heap[c + 1]->deadline < res->heap[c]->deadline)
+			c++;
+		if (lk->deadline <= res->heap[c]->deadline)
+			break;
+		heap_set(res, i, res->heap[c]);
+		i = c;
+	}
+	heap_set(res, i, lk);
+}
+
+/* Room for one more entry; -1 on out of memory. */
+static int
+heap_reserve(struct resolve *res)
+{
+	struct lookup	**nh;
+	size_t		  ncap;
+
+	if (res->nheap < res->heapcap)
+		return 0;
+	ncap = res->heapcap == 0 ? 16 : res->heapcap * 2;
+	if ((nh = reallocarray(res->heap, ncap, sizeof(*nh))) == NULL)
+		return -1;
+	res->heap = nh;
+	res->heapcap = ncap;
+	return 0;
+}
+
+/* Push (room reserved by heap_reserve()). */
+static void
+heap_push(struct resolve *res, struct lookup *lk)
+{
+	heap_set(res, res->nheap++, lk);
+	heap_up(res, lk->hidx);
+}
+
+static void
+heap_remove(struct resolve *res, struct lookup *lk)
+{
+	size_t		 i = lk->hidx;
+	struct lookup	*last;
+
+	if (i == HEAP_NONE)
+		return;
+	lk->hidx = HEAP_NONE;
+	last = res->heap[--res->nheap];
+	if (last == lk)
+		return;
+	heap_set(res, i, last);
+	heap_up(res, i);
+	heap_down(res, last->hidx);
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
 static void
 lookup_unlink_free(struct lookup *lk)
 {
@@ -277,10 +380,21 @@ static void
 lookup_finish(struct lookup *lk, enum smtpprobe_outcome outcome,
     const char *detail)
 {
+	struct resolve	*res = lk->res;
+
 	if (lk->state != LOOKUP_RUNNING)
 		return;
 	lk->state = LOOKUP_FINISHED;
-	lk->res->nfinished++;
+	heap_remove(res, lk);
+	/* Its queries still in flight are nobody's business now. */
+	res->qlive -= (size_t)lk->outstanding;
+	res->qorphan += (size_t)lk->outstanding;
+	lk->fnext = NULL;
+	if (res->ftail != NULL)
+		res->ftail->fnext = lk;
+	else
+		res->fhead = lk;
+	res->ftail = lk;
 	lk->result.outcome = outcome;
 	snprintf(lk->result.detail, sizeof(lk->result.detail), "%s",
 	    detail != NULL ? detail : "");
@@ -290,23 +404,20 @@ lookup_finish(struct lookup *lk, enum smtpprobe_outcome outcome,
 }
 
 /*
- * Call the callbacks of finished lookups, one at a time from the head, so
- * that a callback may start new lookups.  A delivered lookup is freed
- * unless c-ares still holds queries of it.
+ * Call the callbacks of finished lookups in the order they finished, one
+ * at a time, so that a callback may start new lookups.  A delivered lookup
+ * is freed unless c-ares still holds queries of it.
  */
 static void
 deliver(struct resolve *res)
 {
 	struct lookup	*lk;
 
-	while (res->nfinished > 0) {
-		for (lk = res->lookups; lk != NULL; lk = lk->next)
-			if (lk->state == LOOKUP_FINISHED)
-				break;
-		if (lk == NULL)
-			break;
+	while ((lk = res->fhead) != NULL) {
+		res->fhead = lk->fnext;
+		if (res->fhead == NULL)
+			res->ftail = NULL;
 		lk->state = LOOKUP_DELIVERED;
-		res->nfinished--;
 		res->npending--;
 		lk->done(&lk->result, lk->arg);
 		if (lk->outstanding == 0)
@@ -430,6 +541,10 @@ static int
 query_back(struct lookup *lk)
 {
 	lk->outstanding--;
+	if (lk->state == LOOKUP_RUNNING)
+		lk->res->qlive--;
+	else
+		lk->res->qorphan--;
 	if (lk->state == LOOKUP_DELIVERED) {
 		if (lk->outstanding == 0)
 			lookup_unlink_free(lk);
@@ -612,9 +727,10 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 	    (what & ~(SMTPPROBE_LOOKUP_ADDR | SMTPPROBE_LOOKUP_MX)) != 0 ||
 	    (family != AF_UNSPEC && family != AF_INET && family != AF_INET6))
 		return -1;
-	if ((lk = calloc(1, sizeof(*lk))) == NULL)
+	if (heap_reserve(res) == -1 || (lk = calloc(1, sizeof(*lk))) == NULL)
 		return -1;
 	lk->res = res;
+	lk->hidx = HEAP_NONE;
 	lk->what = what;
 	lk->family = family;
 	lk->start = now;
@@ -649,8 +765,10 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 	}
 	/* Both queries are started before either can call back (c-ares may
 	 * answer from /etc/hosts inside ares_getaddrinfo()). */
+	heap_push(res, lk);
 	lk->outstanding = ((what & SMTPPROBE_LOOKUP_ADDR) != 0) +
 	    ((what & SMTPPROBE_LOOKUP_MX) != 0);
+	res->qlive += (size_t)lk->outstanding;
 	if (what & SMTPPROBE_LOOKUP_MX)
 		ares_query(res->channel, lk->name, RESOLVE_CLASS_IN,
 		    RESOLVE_TYPE_MX, mx_done, lk);
@@ -677,21 +795,10 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 static void
 expire(struct resolve *res, int64_t now)
 {
-	struct lookup	*lk;
-	int		 live = 0, orphans = 0;
-
-	for (lk = res->lookups; lk != NULL; lk = lk->next) {
-		if (lk->state == LOOKUP_RUNNING && lk->deadline <= now)
-			lookup_finish(lk, SMTPPROBE_OUTCOME_TIMEOUT,
-			    "DNS timeout");
-		if (lk->outstanding > 0) {
-			if (lk->state == LOOKUP_RUNNING)
-				live = 1;
-			else
-				orphans = 1;
-		}
-	}
-	if (orphans && !live)
+	while (res->nheap > 0 && res->heap[0]->deadline <= now)
+		lookup_finish(res->heap[0], SMTPPROBE_OUTCOME_TIMEOUT,
+		    "DNS timeout");
+	if (res->qorphan > 0 && res->qlive == 0)
 		ares_cancel(res->channel);
 }
 
@@ -712,23 +819,17 @@ resolve_process_fd(struct resolve *res, int fd, int readable, int writable,
 int64_t
 resolve_next_timer(const struct resolve *res, int64_t now)
 {
-	const struct lookup	*lk;
 	struct timeval		 tv, *tvp;
 	int64_t			 next = INT64_MAX;
-	int			 inflight = 0;
 
 	if (res == NULL)
 		return INT64_MAX;
-	if (res->nfinished > 0)
+	if (res->fhead != NULL)
 		return now;
-	for (lk = res->lookups; lk != NULL; lk = lk->next) {
-		if (lk->outstanding > 0)
-			inflight = 1;
-		if (lk->state == LOOKUP_RUNNING)
-			next = timeutil_min(next, lk->deadline);
-	}
-	if (inflight && (tvp = ares_timeout(res->channel, NULL, &tv)) !=
-	    NULL)
+	if (res->nheap > 0)
+		next = res->heap[0]->deadline;
+	if (res->qlive + res->qorphan > 0 &&
+	    (tvp = ares_timeout(res->channel, NULL, &tv)) != NULL)
 		next = timeutil_min(next, timeutil_add(now,
 		    (int64_t)tvp->tv_sec * TIMEUTIL_US_PER_S + tvp->tv_usec));
 	return next;
@@ -770,5 +871,6 @@ resolve_free(struct resolve *res)
 		next = lk->next;
 		free(lk);
 	}
+	free(res->heap);
 	free(res);
 }

@@ -413,6 +413,35 @@ START_TEST(test_resolve_many)
 }
 END_TEST
 
+/* Many silent lookups with deadlines added out of order: each ends at
+ * its own deadline, in deadline order (the heap), none early. */
+START_TEST(test_resolve_deadline_order)
+{
+	struct got	g[20];
+	int64_t		dl[20], start = smtpprobe_now();
+	size_t		i, j;
+
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < 20; i++) {
+		dl[i] = start + 100000 + (int64_t)((i * 7) % 20) * 15000;
+		ck_assert_int_eq(resolve_lookup(drv.res, i % 2 ?
+		    "silent.fake.test" : "silent.fake.test.", ADDR, AF_INET,
+		    start, dl[i], done_cb, &g[i]), 0);
+	}
+	run(start + 5 * SEC);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(g[i].n, 1);
+		ck_assert_int_eq(g[i].r.outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+		ck_assert_int_ge(g[i].at, dl[i]);
+		ck_assert_int_lt(g[i].at - dl[i], 500000);
+		for (j = 0; j < 20; j++)
+			if (dl[i] < dl[j])
+				ck_assert_int_le(g[i].at, g[j].at);
+	}
+	ck_assert_uint_eq(drv.nfds, 0);
+}
+END_TEST
+
 /* Freeing the resolver answers pending lookups INTERNAL "cancelled". */
 START_TEST(test_resolve_free_pending)
 {
@@ -724,6 +753,7 @@ resolve_suite(void)
 	    (int)(sizeof(lits) / sizeof(lits[0])));
 	tcase_add_test(tc, test_resolve_long_name);
 	tcase_add_test(tc, test_resolve_many);
+	tcase_add_test(tc, test_resolve_deadline_order);
 	tcase_add_test(tc, test_resolve_free_pending);
 	tcase_add_test(tc, test_resolve_bad_args);
 	tcase_add_loop_test(tc, test_resolve_servers, 0,
