@@ -300,15 +300,19 @@ struct prog {
 static void
 prog_start(struct prog *p, const char *const *args)
 {
-	int	in[2], out[2];
-	char	*argv[16];
-	size_t	i;
+	static char	 store[16][256];
+	char		*argv[16];
+	int		 in[2], out[2];
+	size_t		 i;
 
 	ck_assert_int_eq(pipe(in), 0);
 	ck_assert_int_eq(pipe(out), 0);
-	argv[0] = (char *)check_build_path("fakesmtp");
-	for (i = 0; args[i] != NULL && i < 14; i++)
-		argv[i + 1] = (char *)args[i];
+	snprintf(store[0], sizeof(store[0]), "%s", check_build_path("fakesmtp"));
+	argv[0] = store[0];
+	for (i = 0; args[i] != NULL && i < 14; i++) {
+		snprintf(store[i + 1], sizeof(store[i + 1]), "%s", args[i]);
+		argv[i + 1] = store[i + 1];
+	}
 	argv[i + 1] = NULL;
 	p->pid = fork();
 	ck_assert_int_ge(p->pid, 0);
