@@ -164,10 +164,41 @@ evaluate_table(enum smtpprobe_policy policy,
 	    PLUGIN_CRITICAL;
 }
 
+/* Raise the item's state to s; the reasons added since the last call
+ * are what s stands for. */
 static void
 evaluate_raise(struct report_item *it, enum plugin_state s)
 {
+	size_t	 i;
+
+	for (i = it->ntagged; i < it->nreasons; i++)
+		it->reason_states[i] = s;
+	it->ntagged = it->nreasons;
 	it->state = config_state_worst(it->state, s);
+}
+
+/* Sort the reasons worst first, keeping the order among equals. */
+static void
+evaluate_sort_reasons(struct report_item *it)
+{
+	char			 tmp[REPORT_REASON_MAX];
+	enum plugin_state	 ts;
+	size_t			 i, j;
+
+	for (i = it->ntagged; i < it->nreasons; i++)
+		it->reason_states[i] = PLUGIN_OK;
+	for (i = 1; i < it->nreasons; i++) {
+		for (j = i; j > 0 && config_state_rank(it->reason_states[j]) >
+		    config_state_rank(it->reason_states[j - 1]); j--) {
+			memcpy(tmp, it->reasons[j], sizeof(tmp));
+			memcpy(it->reasons[j], it->reasons[j - 1],
+			    sizeof(tmp));
+			memcpy(it->reasons[j - 1], tmp, sizeof(tmp));
+			ts = it->reason_states[j];
+			it->reason_states[j] = it->reason_states[j - 1];
+			it->reason_states[j - 1] = ts;
+		}
+	}
 }
 
 /* Certificate days left on the earliest notAfter of the chain. */
@@ -238,8 +269,23 @@ evaluate_thresholds(const struct plugin_config *cfg, struct report_item *it)
 	}
 }
 
+static void	 evaluate_judge(const struct plugin_config *,
+		    struct report_item *, int64_t);
+
 void
 evaluate_item(const struct plugin_config *cfg, struct report_item *it,
+    int64_t wall_now)
+{
+	it->state = PLUGIN_OK;
+	it->nreasons = 0;
+	it->ntagged = 0;
+	evaluate_judge(cfg, it, wall_now);
+	evaluate_sort_reasons(it);
+}
+
+/* The body of evaluate_item(): state and reasons, in finding order. */
+static void
+evaluate_judge(const struct plugin_config *cfg, struct report_item *it,
     int64_t wall_now)
 {
 	const struct smtpprobe_result	*r = it->r;
@@ -248,11 +294,9 @@ evaluate_item(const struct plugin_config *cfg, struct report_item *it,
 	char				 text[REPORT_REASON_MAX], when[32];
 	int				 offered, seen;
 
-	it->state = PLUGIN_OK;
-	it->nreasons = 0;
 	if (r == NULL) {
-		it->state = PLUGIN_UNKNOWN;
 		report_reason(it, "internal error: probe did not finish");
+		evaluate_raise(it, PLUGIN_UNKNOWN);
 		return;
 	}
 

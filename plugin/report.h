@@ -38,6 +38,10 @@ struct report_item {
 	size_t				 nreasons;
 	char				 reasons[REPORT_MAX_REASONS]
 					    [REPORT_REASON_MAX];
+	/* The state each reason stands for; reasons are sorted worst
+	 * first, so reasons[0] is the one the status line shows. */
+	enum plugin_state		 reason_states[REPORT_MAX_REASONS];
+	size_t				 ntagged;
 };
 
 struct report_host {

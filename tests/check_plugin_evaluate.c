@@ -326,6 +326,28 @@ START_TEST(test_evaluate_thresholds)
 }
 END_TEST
 
+/* The worst reason comes first (it is what the status line shows). */
+START_TEST(test_evaluate_reason_order)
+{
+	setup_tls(SMTPPROBE_OUTCOME_OK, NOW + 10 * DAY + 60,
+	    NOW + 10 * DAY + 60);
+	res.phase_us[SMTPPROBE_PHASE_TOTAL] = 3000000;
+	res.phase_us[SMTPPROBE_PHASE_EHLO] = 17000;
+	ck_assert_int_eq(range_parse("0.0001",
+	    &cfg.phase_warn[SMTPPROBE_PHASE_EHLO], NULL, 0), 0);
+	ck_assert_int_eq(range_parse("2", &cfg.crit, NULL, 0), 0);
+	judge(SMTPPROBE_POLICY_REQUIRED);
+	ck_assert_int_eq(item.state, C);
+	ck_assert_uint_eq(item.nreasons, 3);
+	ck_assert_msg(strstr(item.reasons[0], "total") != NULL &&
+	    strstr(item.reasons[0], "critical") != NULL, "%s",
+	    item.reasons[0]);
+	/* equals keep their order: cert days, then the ehlo threshold */
+	ck_assert_ptr_nonnull(strstr(item.reasons[1], "expires in 10 days"));
+	ck_assert_ptr_nonnull(strstr(item.reasons[2], "ehlo"));
+}
+END_TEST
+
 /* Thresholds never turn "not offered" or "closed" into a problem. */
 START_TEST(test_evaluate_thresholds_unanswered)
 {
@@ -507,6 +529,7 @@ plugin_evaluate_suite(void)
 	tcase_add_loop_test(tc, test_evaluate_thresholds, 0,
 	    (int)(sizeof(thresholds) / sizeof(thresholds[0])));
 	tcase_add_test(tc, test_evaluate_thresholds_unanswered);
+	tcase_add_test(tc, test_evaluate_reason_order);
 	tcase_add_test(tc, test_evaluate_auth_cleartext);
 	tcase_add_test(tc, test_evaluate_latches);
 	tcase_add_test(tc, test_evaluate_report);
