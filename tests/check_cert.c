@@ -114,7 +114,7 @@ cert_teardown(void)
 	EVP_PKEY_free(leaf_key);
 }
 
-/* ---- facts ---------------------------------------------------------------- */
+/* ---- facts ------------------------------------------------------- */
 
 START_TEST(test_extract)
 {
@@ -198,7 +198,7 @@ START_TEST(test_chain_earliest)
 }
 END_TEST
 
-/* ---- verification ---------------------------------------------------------- */
+/* ---- verification ------------------------------------------------ */
 
 static struct smtpprobe_cert	*verify_into;
 
@@ -341,7 +341,7 @@ START_TEST(test_error_bounds)
 }
 END_TEST
 
-/* ---- whole probes against an in-test TLS server ------------------------------ */
+/* ---- whole probes against an in-test TLS server ------------------ */
 
 struct tserver {
 	int		 lfd;
@@ -378,7 +378,8 @@ tserver_main(void *arg)
 				SSL_write(ssl, "221 bye\r\n", 9);
 				break;
 			}
-			SSL_write(ssl, "250-tls.test\r\n250 AUTH PLAIN\r\n", 30);
+			SSL_write(ssl,
+			    "250-tls.test\r\n250 AUTH PLAIN\r\n", 30);
 		}
 	}
 	SSL_free(ssl);

@@ -550,7 +550,8 @@ START_TEST(test_second_address)
 	const struct smtpprobe_result	*r;
 	struct script			 s = { .greeting = "220 ok\r\n",
 	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
-	const char			*addrs[2] = { "127.0.0.2", "127.0.0.1" };
+	const char			*addrs[2] = { "127.0.0.2",
+					     "127.0.0.1" };
 	uint16_t			 port;
 
 	port = script_start(&s);	/* listens on 127.0.0.1 only */
@@ -581,7 +582,8 @@ START_TEST(test_dropped_first_address)
 	const struct smtpprobe_result	*r;
 	struct script			 s = { .greeting = "220 ok\r\n",
 	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
-	const char			*addrs[2] = { "127.0.0.3", "127.0.0.1" };
+	const char			*addrs[2] = { "127.0.0.3",
+					     "127.0.0.1" };
 	struct sockaddr_in		 sin;
 	uint16_t			 port;
 	int				 full, fill[3], i;
