@@ -2,7 +2,7 @@
  * main.c: fakesmtp, the scripted fake SMTP server program used by the
  * end-to-end, hostile-server, demo and benchmark scripts.
  *
- *   fakesmtp [--listen ADDR] [--tls-dir DIR] [--slow-ms N] [-v]
+ *   fakesmtp [--listen ADDR] [--tls-dir DIR] [--slow-ms N] [--nagle] [-v]
  *            SCENARIO[@PORT]...
  *   fakesmtp --list
  *
@@ -12,7 +12,9 @@
  * until its stdin, if that is a pipe or a socket, reaches EOF (so a test
  * that dies takes it along; a terminal or /dev/null stdin is not watched,
  * so "fakesmtp good &" in a script keeps serving).  -v logs every event
- * to stderr as "PORT CONN EVENT".
+ * to stderr as "PORT CONN EVENT".  --nagle leaves Nagle's algorithm on
+ * like Postfix (no TCP_NODELAY), so that the delayed-ACK stall after TLS
+ * 1.3 session tickets can be reproduced; by default it is off.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -34,7 +36,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: fakesmtp [--listen ADDR] [--tls-dir DIR] "
-	    "[--slow-ms N] [-v] SCENARIO[@PORT]...\n"
+	    "[--slow-ms N] [--nagle] [-v] SCENARIO[@PORT]...\n"
 	    "       fakesmtp --list\n");
 }
 
@@ -75,7 +77,7 @@ main(int argc, char **argv)
 {
 	const char	*listen_addr = "127.0.0.1", *tls_dir = NULL;
 	long		 slow_ms = 2000;
-	int		 verbose = 0, i, nsc = 0;
+	int		 verbose = 0, nagle = 0, i, nsc = 0;
 	const struct server_scenario *sc[MAX_SCENARIOS];
 	long		 ports[MAX_SCENARIOS];
 	uint16_t	 bound[MAX_SCENARIOS];
@@ -98,6 +100,8 @@ main(int argc, char **argv)
 			}
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
 			verbose = 1;
+		else if (strcmp(a, "--nagle") == 0)
+			nagle = 1;
 		else if (strcmp(a, "--list") == 0) {
 			const struct server_scenario *s;
 			size_t	 k;
@@ -163,6 +167,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fakesmtp: %s\n", err);
 		return 1;
 	}
+	server_set_nagle(srv, nagle);
 	for (i = 0; i < nsc; i++)
 		if (server_listen(srv, sc[i], listen_addr, (uint16_t)ports[i],
 		    &bound[i], err, sizeof(err)) == -1) {

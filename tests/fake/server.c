@@ -125,6 +125,7 @@ struct server {
 	struct obj		 sig_obj;
 	int			 sig_fd;
 	int			 stop;
+	int			 nagle;		/* leave Nagle on */
 	int			 spare_fd;	/* closed to shed a connection
 						   at the fd limit */
 	unsigned		 next_id;
@@ -968,8 +969,9 @@ listener_accept(struct listener *l)
 		}
 		if (fd == -1)
 			return;		/* EAGAIN */
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		if (!s->nagle)
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			return;
@@ -1150,6 +1152,12 @@ server_listen(struct server *s, const struct server_scenario *sc,
 		return -1;
 	}
 	return 0;
+}
+
+void
+server_set_nagle(struct server *s, int on)
+{
+	s->nagle = on;
 }
 
 int

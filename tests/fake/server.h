@@ -82,6 +82,13 @@ int		 server_listen(struct server *, const struct server_scenario *,
 /* Adopt a listening socket already bound and listening. */
 int		 server_adopt(struct server *, const struct server_scenario *,
 		    int fd, uint16_t port, char *err, size_t errlen);
+/*
+ * on: leave Nagle's algorithm on for accepted connections, as Postfix
+ * does (then a TLS 1.3 server's session tickets followed by the greeting
+ * wait for the client's delayed ACK: the ~40 ms stall PRODUCT.md tells
+ * clients to avoid).  Default off: TCP_NODELAY, fastest for scale tests.
+ */
+void		 server_set_nagle(struct server *, int on);
 /* Stop when fd reports EOF or hang-up (a pipe: the parent is gone). */
 int		 server_watch_eof(struct server *, int fd);
 /* Stop on SIGTERM or SIGINT (blocks them and uses a signalfd). */
