@@ -170,11 +170,13 @@ main(int argc, char *argv[])
 	report_init(&rep);
 	rep.started = start;
 	memset(&run, 0, sizeof(run));
-	if (run_execute(&run, &cfg, &rep, deadline, err, sizeof(err)) == -1) {
+	if ((rc = run_execute(&run, &cfg, &rep, deadline, err,
+	    sizeof(err))) < 0) {
 		char why[600];
 
 		watchdog_disarm();
-		snprintf(why, sizeof(why), "internal error: %s", err);
+		snprintf(why, sizeof(why), "%s%s", rc == -1 ?
+		    "internal error: " : "", err);
 		report_free(&rep);
 		run_free(&run);
 		return unknown(why);

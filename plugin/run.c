@@ -229,6 +229,7 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 	struct smtpprobe_loop_params	 lp;
 	struct run_ref			*refs = NULL, *hrefs = NULL;
 	size_t				 i, h, nh, k;
+	char				 why[256];
 	int				 rc = -1;
 
 	memset(run, 0, sizeof(*run));
@@ -236,9 +237,17 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 		return -1;
 	memset(&lp, 0, sizeof(lp));
 	lp.dns_servers = cfg->dns_server;
-	if ((run->loop = smtpprobe_loop_new(run->ctx, &lp, err, errlen)) ==
-	    NULL)
+	if ((run->loop = smtpprobe_loop_new(run->ctx, &lp, why,
+	    sizeof(why))) == NULL) {
+		/* Most likely the --dns-server value: a usage error. */
+		if (cfg->dns_server != NULL) {
+			snprintf(err, errlen, "bad --dns-server '%.64s': %s",
+			    cfg->dns_server, why);
+			return -2;
+		}
+		snprintf(err, errlen, "%s", why);
 		return -1;
+	}
 
 	if (cfg->mx) {
 		if (run_mx(run, cfg, rep, deadline, err, errlen) == -1)

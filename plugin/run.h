@@ -20,9 +20,10 @@ struct run {
 
 /*
  * Fill rep (report_init'ed) with one finished item per probe, the hosts
- * and the MX answer, by deadline (monotonic µs).  Returns 0, or -1 with
- * a reason in err when the run could not start at all (no context, no
- * loop, no memory): the caller reports UNKNOWN.
+ * and the MX answer, by deadline (monotonic µs).  Returns 0; -1 with a
+ * reason in err when the run could not start at all (no context, no
+ * loop, no memory); -2 when the configuration was refused (a bad
+ * --dns-server).  The caller reports UNKNOWN either way.
  */
 int		 run_execute(struct run *, const struct plugin_config *,
 		    struct report *rep, int64_t deadline, char *err,

@@ -2,6 +2,7 @@
  * check_plugin_options.c: argv tables -> config, or the exact one-line
  * UNKNOWN reason (plugin/options.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -251,6 +252,35 @@ START_TEST(test_options_mx)
 }
 END_TEST
 
+/* Hostile lengths: a clear, bounded reason, never a crash. */
+START_TEST(test_options_long_args)
+{
+	struct plugin_config	 cfg;
+	char			 err[256], big[5000], *argv[4];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	argv[0] = (char *)(uintptr_t)"check_smtp_ports";
+	argv[1] = (char *)(uintptr_t)"-H";
+	argv[2] = big;
+	argv[3] = NULL;
+	ck_assert_int_eq(options_parse(3, argv, &cfg, err, sizeof(err)),
+	    OPTIONS_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "bad host name"));
+	ck_assert_uint_lt(strlen(err), 120);
+	argv[1] = (char *)(uintptr_t)"-w";
+	ck_assert_int_eq(options_parse(3, argv, &cfg, err, sizeof(err)),
+	    OPTIONS_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "too long"));
+	argv[1] = (char *)(uintptr_t)"-P";
+	ck_assert_int_eq(options_parse(3, argv, &cfg, err, sizeof(err)),
+	    OPTIONS_ERROR);
+	argv[1] = (char *)(uintptr_t)"--ehlo";
+	ck_assert_int_eq(options_parse(3, argv, &cfg, err, sizeof(err)),
+	    OPTIONS_ERROR);
+}
+END_TEST
+
 START_TEST(test_options_help_version)
 {
 	struct plugin_config	 cfg;
@@ -297,6 +327,7 @@ plugin_options_suite(void)
 	tcase_add_test(tc, test_options_check_smtp_forms);
 	tcase_add_test(tc, test_options_mx);
 	tcase_add_test(tc, test_options_help_version);
+	tcase_add_test(tc, test_options_long_args);
 	tcase_add_test(tc, test_options_help_width);
 	suite_add_tcase(s, tc);
 	return s;

@@ -445,6 +445,8 @@ START_TEST(test_run_usage)
 	expect(3, "SMTP PORTS UNKNOWN - bad timeout");
 	plugin_run("-H", "127.0.0.1", "--frobnicate", NULL);
 	expect(3, "SMTP PORTS UNKNOWN - unknown option");
+	plugin_run("-H", "127.0.0.1", "--dns-server", "999.1.1.1", NULL);
+	expect(3, "SMTP PORTS UNKNOWN - bad --dns-server '999.1.1.1'");
 	plugin_run("-V", NULL);
 	ck_assert_int_eq(rr.rc, 3);
 	ck_assert_ptr_nonnull(strstr(rr.out, "check_smtp_ports "));
