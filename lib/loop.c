@@ -283,6 +283,13 @@ sync_fds(struct smtpprobe_loop *l, struct loop_probe *lp)
 	int			found;
 
 	n = smtpprobe_pollfds(lp->p, fds, SMTPPROBE_MAX_POLLFDS);
+	/* Connected, the probe has one socket till the end: an unchanged
+	 * wish needs no system call.  (While connecting, a closed attempt's
+	 * number can come back as a new socket, so always re-sync then.) */
+	if (n == 1 && lp->nreg == 1 && fds[0].fd == lp->reg[0].fd &&
+	    fds[0].events == lp->reg[0].events &&
+	    smtpprobe_result(lp->p)->connected)
+		return 0;
 	for (i = 0; i < lp->nreg; i++) {
 		for (found = 0, j = 0; j < n && !found; j++)
 			found = fds[j].fd == lp->reg[i].fd;
