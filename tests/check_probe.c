@@ -55,6 +55,7 @@ struct opts {
 	long				 slow_ms;
 	const char			*host;		/* NULL: 127.0.0.1 */
 	const char			*verify_name;
+	const char			*sni;
 	const char			*ehlo_name;
 	unsigned			 flags;
 	enum smtpprobe_tls_version	 min_tls;
@@ -113,6 +114,7 @@ make_params(struct smtpprobe_params *pa, const struct run *run,
 	pa->deadline = now + (o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT);
 	pa->ehlo_name = o->ehlo_name;
 	pa->verify_name = o->verify_name;
+	pa->sni = o->sni;
 	pa->ca_file = o->no_ca ? NULL : fake_ca_file(run->fake);
 	pa->min_tls = o->min_tls;
 	pa->flags = o->flags | SMTPPROBE_F_TRACE;
@@ -1451,6 +1453,61 @@ START_TEST(test_verify_name)
 }
 END_TEST
 
+/* SNI (RFC 6066 §3) is the verify name, never an IP literal; an explicit
+ * SNI overrides it.  Checked on the server's side. */
+START_TEST(test_sni)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_STARTTLS };
+
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	SAW(&run, "TLS: ok");
+	SAW(&run, " sni=-");
+	run_end(&run);
+
+	o.verify_name = "mail.fake.test";
+	probe(&run, "good", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	SAW(&run, " sni=mail.fake.test");
+	run_end(&run);
+
+	o.mode = SMTPPROBE_MODE_TLS;
+	o.sni = "sni.fake.test";
+	probe(&run, "tls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	SAW(&run, " sni=sni.fake.test");
+	ck_assert_int_eq(run.r->cert.verified, 1);	/* by verify name */
+	run_end(&run);
+}
+END_TEST
+
+/* An intermediate that expires before the leaf: the chain's earliest
+ * notAfter is the intermediate's (the plugin's --cert-days judges it). */
+START_TEST(test_cert_chain_earliest)
+{
+	static const char *const scen[] = { "soonchain", "soonchain-tls" };
+	struct run	run;
+	struct opts	o;
+	time_t		now = time(NULL);
+
+	memset(&o, 0, sizeof(o));
+	o.mode = _i == 0 ? SMTPPROBE_MODE_STARTTLS : SMTPPROBE_MODE_TLS;
+	probe(&run, scen[_i], &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	ck_assert_int_eq(run.r->cert.chain_length, 2);
+	ck_assert(run.r->cert.not_after > now + 360 * 86400);
+	ck_assert_msg(run.r->cert.chain_earliest_not_after > now + 4 * 86400 &&
+	    run.r->cert.chain_earliest_not_after < now + 6 * 86400,
+	    "chain earliest %lld, now %lld",
+	    (long long)run.r->cert.chain_earliest_not_after, (long long)now);
+	ck_assert_msg(strstr(run.r->cert.issuer, "intermediate") != NULL,
+	    "issuer %s", run.r->cert.issuer);
+	run_end(&run);
+}
+END_TEST
+
 /* The system trust store does not know the fake's CA. */
 START_TEST(test_untrusted_system_store)
 {
@@ -1835,6 +1892,7 @@ START_TEST(test_loop_dns_ok)
 	ck_assert_int_eq(run.r->cert.verified, 1);
 	ck_assert_uint_ge(fakedns_queries(dns, "mail.fake.test", 1), 1);
 	ORDER(&run, "TLS: ok", "C: QUIT");
+	SAW(&run, " sni=mail.fake.test");
 	run_end(&run);
 	fakedns_stop(dns);
 }
@@ -1923,6 +1981,8 @@ probe_suite(void)
 	tcase_add_test(tc, test_cert_precedence);
 	tcase_add_test(tc, test_verify_name);
 	tcase_add_test(tc, test_untrusted_system_store);
+	tcase_add_test(tc, test_sni);
+	tcase_add_loop_test(tc, test_cert_chain_earliest, 0, 2);
 	tcase_add_test(tc, test_cert_soon);
 	tcase_add_test(tc, test_insecure);
 	tcase_add_test(tc, test_min_tls_default);

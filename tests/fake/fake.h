@@ -14,7 +14,8 @@
  *   EARLY C: LINE		... read before the greeting was complete
  *   C-after-close: LINE	... after the server closed its side
  *   DATA: N bytes		bytes dropped by a WAITDATA step
- *   TLS: ok VERSION CIPHER | TLS: failed REASON | TLS: not a handshake ...
+ *   TLS: ok VERSION CIPHER sni=NAME	(sni=- when the client sent none)
+ *   TLS: failed REASON | TLS: not a handshake ... | TLS: eof ...
  *   close: client | server | reset | error ...
  * Bytes outside printable ASCII are logged as \xHH.
  */

@@ -84,6 +84,7 @@ CERT_SCENARIO(s_notyetvalid, TLSGEN_NOTYETVALID);
 CERT_SCENARIO(s_selfsigned, TLSGEN_SELFSIGNED);
 CERT_SCENARIO(s_wrongname, TLSGEN_WRONGNAME);
 CERT_SCENARIO(s_soon, TLSGEN_SOON);
+CERT_SCENARIO(s_soonchain, TLSGEN_SOONCHAIN);
 CERT_SCENARIO(s_tls10, TLSGEN_TLS10);
 
 static const struct server_step s_silent[] = { IDLE, END };
@@ -254,6 +255,8 @@ static const struct server_scenario scenarios[] = {
 	{ "wrongname", "STARTTLS, SAN DNS:other.fake.test only",
 	    s_wrongname, 0 },
 	{ "soon", "STARTTLS, certificate expires in 10 days", s_soon, 0 },
+	{ "soonchain", "STARTTLS, leaf +365 d, intermediate expires in 5 "
+	    "days", s_soonchain, 0 },
 	{ "tls10", "STARTTLS, TLS 1.0/1.1 only", s_tls10, 0 },
 	{ "expired-tls", "implicit TLS, expired certificate",
 	    s_expired_tls, 0 },
@@ -263,6 +266,8 @@ static const struct server_scenario scenarios[] = {
 	    s_selfsigned_tls, 0 },
 	{ "wrongname-tls", "implicit TLS, wrong name", s_wrongname_tls, 0 },
 	{ "soon-tls", "implicit TLS, expires in 10 days", s_soon_tls, 0 },
+	{ "soonchain-tls", "implicit TLS, intermediate expires in 5 days",
+	    s_soonchain_tls, 0 },
 	{ "tls10-tls", "implicit TLS, TLS 1.0/1.1 only", s_tls10_tls, 0 },
 	{ "silent", "accepts, never speaks", s_silent, 0 },
 	{ "slow", "greeting after --slow-ms (default 2000)", s_slow, 0 },

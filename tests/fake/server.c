@@ -641,9 +641,15 @@ conn_tls(struct conn *c, const struct server_step *st, uint32_t *want)
 	ERR_clear_error();
 	r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
+		const char	*sni = SSL_get_servername(c->ssl,
+		    TLSEXT_NAMETYPE_host_name);
+		char		 pr[300];
+
+		printable(pr, sizeof(pr), sni != NULL ? sni : "-",
+		    sni != NULL ? strlen(sni) : 1);
 		c->tls_up = 1;
-		conn_log(c, "TLS: ok %s %s", SSL_get_version(c->ssl),
-		    SSL_get_cipher_name(c->ssl));
+		conn_log(c, "TLS: ok %s %s sni=%s", SSL_get_version(c->ssl),
+		    SSL_get_cipher_name(c->ssl), pr);
 		return 1;
 	}
 	e = SSL_get_error(c->ssl, r);

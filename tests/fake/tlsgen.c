@@ -23,6 +23,8 @@
 struct tlsgen {
 	EVP_PKEY	*ca_key;
 	X509		*ca;
+	EVP_PKEY	*inter_key;	/* intermediate CA, expires in 5 d */
+	X509		*inter;
 	SSL_CTX		*ctx[TLSGEN_COUNT];
 };
 
@@ -33,6 +35,7 @@ struct leafspec {
 	long		 from_days;
 	long		 to_days;
 	int		 self_signed;
+	int		 intermediate;	/* signed by the intermediate CA */
 };
 
 static const struct leafspec leafspecs[TLSGEN_COUNT] = {
@@ -43,6 +46,7 @@ static const struct leafspec leafspecs[TLSGEN_COUNT] = {
 	[TLSGEN_WRONGNAME] = { "other.fake.test", "DNS:other.fake.test",
 	    -1, 365, 0 },
 	[TLSGEN_SOON] = { "mail.fake.test", GOOD_SANS, -80, 10, 0 },
+	[TLSGEN_SOONCHAIN] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 1 },
 	[TLSGEN_TLS10] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
 };
 
@@ -215,23 +219,40 @@ tlsgen_new(char *err, size_t errlen)
 		set_err(err, errlen, "CA certificate");
 		goto fail;
 	}
+	if ((tg->inter_key = EVP_EC_gen("P-256")) == NULL) {
+		set_err(err, errlen, "intermediate key");
+		goto fail;
+	}
+	tg->inter = make_cert(tg->inter_key, "fakesmtp intermediate CA", NULL,
+	    -1, 5, tg->ca, tg->ca_key);
+	if (tg->inter == NULL) {
+		set_err(err, errlen, "intermediate certificate");
+		goto fail;
+	}
 	for (k = 0; k < TLSGEN_COUNT; k++) {
-		const struct leafspec *ls = &leafspecs[k];
+		const struct leafspec	*ls = &leafspecs[k];
+		X509			*issuer = NULL;
+		EVP_PKEY		*ikey = NULL;
 
+		if (ls->intermediate) {
+			issuer = tg->inter;
+			ikey = tg->inter_key;
+		} else if (!ls->self_signed) {
+			issuer = tg->ca;
+			ikey = tg->ca_key;
+		}
 		/* One key per leaf: a fingerprint identifies a kind. */
 		if ((key = EVP_EC_gen("P-256")) == NULL) {
 			set_err(err, errlen, "leaf key");
 			goto fail;
 		}
 		leaf = make_cert(key, ls->cn, ls->sans, ls->from_days,
-		    ls->to_days, ls->self_signed ? NULL : tg->ca,
-		    ls->self_signed ? NULL : tg->ca_key);
+		    ls->to_days, issuer, ikey);
 		if (leaf == NULL) {
 			set_err(err, errlen, "leaf certificate");
 			goto fail;
 		}
-		tg->ctx[k] = make_ctx(leaf, key,
-		    ls->self_signed ? NULL : tg->ca, k == TLSGEN_TLS10);
+		tg->ctx[k] = make_ctx(leaf, key, issuer, k == TLSGEN_TLS10);
 		if (tg->ctx[k] == NULL) {
 			set_err(err, errlen, "server context");
 			goto fail;
@@ -258,6 +279,8 @@ tlsgen_free(struct tlsgen *tg)
 		return;
 	for (k = 0; k < TLSGEN_COUNT; k++)
 		SSL_CTX_free(tg->ctx[k]);
+	X509_free(tg->inter);
+	EVP_PKEY_free(tg->inter_key);
 	X509_free(tg->ca);
 	EVP_PKEY_free(tg->ca_key);
 	free(tg);

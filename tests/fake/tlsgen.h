@@ -1,7 +1,8 @@
 /*
  * tlsgen.h: TLS material for the fake SMTP server, generated at start-up
- * with the OpenSSL 3 API (never committed, no openssl(1) needed): a CA and
- * one leaf per certificate kind, EC P-256 keys for speed.
+ * with the OpenSSL 3 API (never committed, no openssl(1) needed): a CA, an
+ * intermediate CA, and one leaf per certificate kind, EC P-256 keys for
+ * speed.  Servers send the leaf and its issuer (none for self-signed).
  */
 #ifndef FAKE_TLSGEN_H
 #define FAKE_TLSGEN_H
@@ -17,6 +18,8 @@ enum tlsgen_kind {
 	TLSGEN_SELFSIGNED,	/* good names, signed by itself */
 	TLSGEN_WRONGNAME,	/* SAN DNS:other.fake.test only */
 	TLSGEN_SOON,		/* expires in 10 days */
+	TLSGEN_SOONCHAIN,	/* good leaf (+365 d) under an intermediate
+				   CA that expires in 5 days; both sent */
 	TLSGEN_TLS10,		/* the good certificate, TLS 1.0/1.1 only */
 	TLSGEN_COUNT
 };
