@@ -525,9 +525,8 @@ START_TEST(test_multiline)
 	probe(&run, "multiline", NULL);
 	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
 	ck_assert_int_eq(run.r->banner.code, 220);
-	ck_assert_msg(strstr(run.r->banner.text, "ready") != NULL &&
-	    strstr(run.r->banner.text, "three lines") != NULL, "banner %s",
-	    run.r->banner.text);
+	ck_assert_str_eq(run.r->banner.text, "mail.fake.test ESMTP fakesmtp / "
+	    "this greeting has three lines / ready");
 	/* Two 150 ms pauses inside the greeting. */
 	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 290 * MS);
 	POLITE(&run);
@@ -907,6 +906,9 @@ START_TEST(test_endless)
 	ck_assert_msg(run.maxrss_kb < 8 * 1024, "RSS grew by %ld KiB",
 	    run.maxrss_kb);
 	NOT_SAW(&run, "C: EHLO");
+	/* The trace is bounded too. */
+	ck_assert_ptr_nonnull(run.r->transcript);
+	ck_assert_uint_le(strlen(run.r->transcript), 64 * 1024);
 	run_end(&run);
 }
 END_TEST
@@ -1607,6 +1609,60 @@ START_TEST(test_min_tls_10)
 }
 END_TEST
 
+/* A TLS 1.2-only server: ok by default (TLSv1.2); min 1.3 refuses it. */
+START_TEST(test_min_tls_13)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_TLS };
+
+	probe(&run, "tls12-tls", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_str_eq(run.r->tls_version, "TLSv1.2");
+	ck_assert_int_eq(run.r->cert.verified, 1);
+	run_end(&run);
+
+	o.min_tls = SMTPPROBE_TLS_1_3;
+	o.mode = SMTPPROBE_MODE_STARTTLS;
+	probe(&run, "tls12", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TLS_FAILED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_msg(strstr(run.r->detail, "no common TLS version >= 1.3")
+	    != NULL, "detail %s", run.r->detail);
+	EXPECT_FAST(&run);
+	run_end(&run);
+}
+END_TEST
+
+/* A CA file that does not exist is our failure (a call error or
+ * internal), never a silent fallback or a certificate verdict. */
+START_TEST(test_missing_ca_file)
+{
+	struct run		 run;
+	struct smtpprobe_params	 pa;
+	struct opts		 o = { .mode = SMTPPROBE_MODE_TLS };
+	char			 err[256];
+
+	run_fake(&run, "tls", 0);
+	make_params(&pa, &run, &o, smtpprobe_now());
+	pa.ca_file = "/nonexistent/fakesmtp/ca.crt";
+	run.p = smtpprobe_new(run.ctx, &pa, err, sizeof(err));
+	if (run.p != NULL) {
+		drive_step(run.p, pa.deadline);
+		run.r = smtpprobe_result(run.p);
+		EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_INTERNAL,
+		    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+		/* A clear error: the file, or why it cannot be read. */
+		ck_assert_msg(strstr(run.r->detail, "ca.crt") != NULL ||
+		    strstr(run.r->detail, "No such file") != NULL,
+		    "unclear detail: %s", run.r->detail);
+	} else
+		ck_assert_msg(strstr(err, "ca.crt") != NULL, "err %s", err);
+	smtpprobe_free(run.p);
+	smtpprobe_ctx_free(run.ctx);
+	fake_stop(run.fake);
+}
+END_TEST
+
 /* ---- EHLO name (RFC 5321 §4.1.3) ---------------------------------------- */
 
 START_TEST(test_ehlo_name_given)
@@ -1620,6 +1676,35 @@ START_TEST(test_ehlo_name_given)
 	ck_assert_uint_eq(fake_count(run.fake, 1,
 	    "C: EHLO probe.example.org"), 2);
 	run_end(&run);
+}
+END_TEST
+
+/* An EHLO name that would inject commands or break the line is a bad
+ * parameter, refused before any packet. */
+START_TEST(test_ehlo_name_bad)
+{
+	static const char *const bad[] = { "x\r\nQUIT", "a b", "x\n",
+	    "-\x01-", "x\x7f" };
+	struct smtpprobe_ctx	*ctx;
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	char			 err[256];
+	size_t			 i;
+
+	ctx = smtpprobe_ctx_new(err, sizeof(err));
+	ck_assert_ptr_nonnull(ctx);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&pa, 0, sizeof(pa));
+		pa.host = "127.0.0.1";
+		pa.port = 25;
+		pa.deadline = smtpprobe_now() + SEC;
+		pa.ehlo_name = bad[i];
+		err[0] = '\0';
+		p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+		ck_assert_msg(p == NULL, "EHLO name #%zu accepted", i);
+		ck_assert(err[0] != '\0');
+	}
+	smtpprobe_ctx_free(ctx);
 }
 END_TEST
 
@@ -1987,6 +2072,8 @@ probe_suite(void)
 	tcase_add_test(tc, test_insecure);
 	tcase_add_test(tc, test_min_tls_default);
 	tcase_add_test(tc, test_min_tls_10);
+	tcase_add_test(tc, test_min_tls_13);
+	tcase_add_test(tc, test_missing_ca_file);
 
 	CASE("addresses", 15);
 	tcase_add_test(tc, test_addresses_refused_first);
@@ -1999,6 +2086,7 @@ probe_suite(void)
 	CASE("ehlo_name", 15);
 	tcase_add_test(tc, test_ehlo_name_given);
 	tcase_add_test(tc, test_ehlo_name_default);
+	tcase_add_test(tc, test_ehlo_name_bad);
 
 	CASE("loop", 20);
 	tcase_add_test(tc, test_want_resolve);

@@ -86,6 +86,7 @@ CERT_SCENARIO(s_wrongname, TLSGEN_WRONGNAME);
 CERT_SCENARIO(s_soon, TLSGEN_SOON);
 CERT_SCENARIO(s_soonchain, TLSGEN_SOONCHAIN);
 CERT_SCENARIO(s_tls10, TLSGEN_TLS10);
+CERT_SCENARIO(s_tls12, TLSGEN_TLS12);
 
 static const struct server_step s_silent[] = { IDLE, END };
 static const struct server_step s_slow[] = {
@@ -269,6 +270,8 @@ static const struct server_scenario scenarios[] = {
 	{ "soonchain-tls", "implicit TLS, intermediate expires in 5 days",
 	    s_soonchain_tls, 0 },
 	{ "tls10-tls", "implicit TLS, TLS 1.0/1.1 only", s_tls10_tls, 0 },
+	{ "tls12", "STARTTLS, TLS 1.2 only", s_tls12, 0 },
+	{ "tls12-tls", "implicit TLS, TLS 1.2 only", s_tls12_tls, 0 },
 	{ "silent", "accepts, never speaks", s_silent, 0 },
 	{ "slow", "greeting after --slow-ms (default 2000)", s_slow, 0 },
 	{ "authplain", "AUTH PLAIN LOGIN before TLS", s_authplain, 0 },

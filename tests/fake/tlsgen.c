@@ -48,6 +48,7 @@ static const struct leafspec leafspecs[TLSGEN_COUNT] = {
 	[TLSGEN_SOON] = { "mail.fake.test", GOOD_SANS, -80, 10, 0 },
 	[TLSGEN_SOONCHAIN] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 1 },
 	[TLSGEN_TLS10] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
+	[TLSGEN_TLS12] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
 };
 
 static void
@@ -164,13 +165,13 @@ fail:
 
 /* A server context presenting cert (and chain, may be NULL) with key. */
 static SSL_CTX *
-make_ctx(X509 *cert, EVP_PKEY *key, X509 *chain, int old_tls)
+make_ctx(X509 *cert, EVP_PKEY *key, X509 *chain, enum tlsgen_kind kind)
 {
 	SSL_CTX	*ctx;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return NULL;
-	if (old_tls) {
+	if (kind == TLSGEN_TLS10) {
 		/* Only TLS 1.0/1.1: OpenSSL 3 needs security level 0 for
 		 * their SHA-1 signatures. */
 		SSL_CTX_set_security_level(ctx, 0);
@@ -179,6 +180,9 @@ make_ctx(X509 *cert, EVP_PKEY *key, X509 *chain, int old_tls)
 		    !SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION))
 			goto fail;
 	} else if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
+		goto fail;
+	if (kind == TLSGEN_TLS12 &&
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
 		goto fail;
 	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
@@ -252,7 +256,7 @@ tlsgen_new(char *err, size_t errlen)
 			set_err(err, errlen, "leaf certificate");
 			goto fail;
 		}
-		tg->ctx[k] = make_ctx(leaf, key, issuer, k == TLSGEN_TLS10);
+		tg->ctx[k] = make_ctx(leaf, key, issuer, (enum tlsgen_kind)k);
 		if (tg->ctx[k] == NULL) {
 			set_err(err, errlen, "server context");
 			goto fail;

@@ -21,6 +21,7 @@ enum tlsgen_kind {
 	TLSGEN_SOONCHAIN,	/* good leaf (+365 d) under an intermediate
 				   CA that expires in 5 days; both sent */
 	TLSGEN_TLS10,		/* the good certificate, TLS 1.0/1.1 only */
+	TLSGEN_TLS12,		/* the good certificate, TLS 1.2 only */
 	TLSGEN_COUNT
 };
 
