@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -87,6 +88,66 @@ config_parse_duration(const char *s, int64_t *us)
 		}
 	}
 	return -1;
+}
+
+/* One "ADDR[:PORT]" of a resolver list (len bytes at s). */
+static int
+config_valid_dns_one(const char *s, size_t len)
+{
+	char		 buf[128], *end;
+	const char	*port = NULL, *rb, *colon;
+	unsigned char	 a[16];
+	unsigned long	 pv;
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] == '[') {
+		if ((rb = strchr(buf, ']')) == NULL)
+			return 0;
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0')
+			return 0;
+		buf[rb - buf] = '\0';
+		if (inet_pton(AF_INET6, buf + 1, a) != 1)
+			return 0;
+	} else if ((colon = strchr(buf, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		port = colon + 1;
+		buf[colon - buf] = '\0';
+		if (inet_pton(AF_INET, buf, a) != 1)
+			return 0;
+	} else if (inet_pton(AF_INET, buf, a) != 1 &&
+	    inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	if (port != NULL) {
+		if (!isdigit((unsigned char)*port))
+			return 0;
+		errno = 0;
+		pv = strtoul(port, &end, 10);
+		if (errno != 0 || *end != '\0' || pv == 0 || pv > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+int
+config_valid_dns_servers(const char *s)
+{
+	const char	*comma;
+	int		 n = 0;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		if (!config_valid_dns_one(s, comma != NULL ?
+		    (size_t)(comma - s) : strlen(s)) || ++n > 8)
+			return 0;
+		if (comma == NULL)
+			return 1;
+		s = comma + 1;
+	}
 }
 
 /* --- node helpers ------------------------------------------------------- */
@@ -273,7 +334,22 @@ config_module_clear(struct config_module *m)
 	free(m->ca_file);
 	free(m->verify_name);
 	free(m->sni);
+	free(m->dns_server);
 	m->ehlo = m->ca_file = m->verify_name = m->sni = NULL;
+	m->dns_server = NULL;
+}
+
+/* A dns_server value (module or top level). */
+static int
+cfg_dns(struct cfgp *p, yaml_node_t *v, char **out)
+{
+	if (cfg_string(p, v, "dns_server", out) == -1)
+		return -1;
+	if (!config_valid_dns_servers(*out))
+		return cfg_error(p, v, "bad dns_server \"%.64s\" (numeric "
+		    "ADDR[:PORT], several separated by ',', IPv6 as "
+		    "[ADDR]:PORT)", *out);
+	return 0;
 }
 
 static int
@@ -283,7 +359,7 @@ cfg_module(struct cfgp *p, yaml_node_t *keyn, yaml_node_t *n,
 	static const char *const keys[] = {
 		"ports", "timeout", "ehlo", "ca_file", "verify_name", "sni",
 		"no_verify", "min_tls", "all_addresses", "ip_family",
-		"allow_port_override", NULL
+		"allow_port_override", "dns_server", NULL
 	};
 	yaml_node_pair_t	*pr;
 	yaml_node_t		*v;
@@ -324,6 +400,9 @@ cfg_module(struct cfgp *p, yaml_node_t *keyn, yaml_node_t *n,
 				return -1;
 		} else if (strcmp(k, "sni") == 0) {
 			if (cfg_string(p, v, k, &m->sni) == -1)
+				return -1;
+		} else if (strcmp(k, "dns_server") == 0) {
+			if (cfg_dns(p, v, &m->dns_server) == -1)
 				return -1;
 		} else if (strcmp(k, "no_verify") == 0) {
 			if (cfg_bool(p, v, k, &m->no_verify) == -1)
@@ -681,7 +760,7 @@ cfg_root(struct cfgp *p, yaml_node_t *root, int *have_allow)
 			if (cfg_limits(p, v) == -1)
 				return -1;
 		} else if (strcmp(k, "dns_server") == 0) {
-			if (cfg_string(p, v, k, &p->cfg->dns_server) == -1)
+			if (cfg_dns(p, v, &p->cfg->dns_server) == -1)
 				return -1;
 		}
 	}

@@ -33,6 +33,8 @@ struct config_module {
 	char			*ca_file;	/* owned; NULL: system store */
 	char			*verify_name;	/* owned; NULL: the target */
 	char			*sni;		/* owned; NULL: verify name */
+	char			*dns_server;	/* owned; NULL: the process's
+					   resolver (top-level dns_server) */
 	int			 no_verify;	/* insecure: report, don't judge */
 	enum smtpprobe_tls_version min_tls;
 	int			 all_addresses;
@@ -88,5 +90,12 @@ const struct config_module *config_module(const struct config *,
  * "2m", "1h" (also "us").  0 or -1 (malformed, negative, > 24 h).
  */
 int		 config_parse_duration(const char *, int64_t *us);
+
+/*
+ * 1 if s is a resolver list as smtpprobe_loop_params.dns_servers takes
+ * it: "ADDR[:PORT][,ADDR[:PORT]...]", IPv6 as "[2001:db8::53]:53" or
+ * bare, numeric addresses only, ports 1..65535, at most 8 entries.
+ */
+int		 config_valid_dns_servers(const char *);
 
 #endif

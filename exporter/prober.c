@@ -58,6 +58,16 @@ struct prober {
 	struct smtpprobe_ctx	*ctx;
 	struct prober_worker	 w[PROBER_MAX_WORKERS];
 	size_t			 nworkers;
+	/*
+	 * One extra worker per resolver a module names (dns_server): a loop
+	 * has one c-ares channel, so a module's own resolver needs its own
+	 * loop.  Started on first use, under xmu.
+	 */
+	pthread_mutex_t		 xmu;
+	struct prober_worker	 x[PROBER_MAX_RESOLVERS];
+	char			 xdns[PROBER_MAX_RESOLVERS][256];
+	size_t			 nx;
+	size_t			 max_active;
 	size_t			 next;		/* round robin, atomic */
 	size_t			 max_pending;
 	int64_t			 pending;	/* limited jobs, atomic */
@@ -399,12 +409,37 @@ prober_main(void *arg)
 	return NULL;
 }
 
+/* Initialise w and start its thread with a loop on dns (NULL: the
+ * system's resolver).  -1 with err; w's mutex and cv exist either way. */
+static int
+prober_worker_start(struct prober *p, struct prober_worker *w,
+    const char *dns, char *err, size_t errlen)
+{
+	struct smtpprobe_loop_params	 lp;
+	int				 e;
+
+	w->p = p;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	memset(&lp, 0, sizeof(lp));
+	lp.dns_servers = dns;
+	lp.max_active = p->max_active;
+	if ((w->loop = smtpprobe_loop_new(p->ctx, &lp, err, errlen)) == NULL)
+		return -1;
+	if ((e = pthread_create(&w->thread, NULL, prober_main, w)) != 0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(e));
+		smtpprobe_loop_free(w->loop);
+		w->loop = NULL;
+		return -1;
+	}
+	w->started = 1;
+	return 0;
+}
+
 struct prober *
 prober_start(const struct prober_params *pp, char *err, size_t errlen)
 {
-	struct smtpprobe_loop_params	 lp;
 	struct prober			*p;
-	struct prober_worker		*w;
 	long				 ncpu;
 	size_t				 i;
 
@@ -412,7 +447,9 @@ prober_start(const struct prober_params *pp, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&p->xmu, NULL);
 	if ((p->ctx = smtpprobe_ctx_new(err, errlen)) == NULL) {
+		pthread_mutex_destroy(&p->xmu);
 		free(p);
 		return NULL;
 	}
@@ -424,32 +461,78 @@ prober_start(const struct prober_params *pp, char *err, size_t errlen)
 	if (p->nworkers > PROBER_MAX_WORKERS)
 		p->nworkers = PROBER_MAX_WORKERS;
 	p->max_pending = pp->max_pending;
-	memset(&lp, 0, sizeof(lp));
-	lp.dns_servers = pp->dns_servers;
-	lp.max_active = pp->max_active;
+	p->max_active = pp->max_active;
 	for (i = 0; i < p->nworkers; i++) {
-		w = &p->w[i];
-		w->p = p;
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
-		if ((w->loop = smtpprobe_loop_new(p->ctx, &lp, err,
-		    errlen)) == NULL)
-			goto fail;
-		if ((errno = pthread_create(&w->thread, NULL, prober_main,
-		    w)) != 0) {
-			snprintf(err, errlen, "pthread_create: %s",
-			    strerror(errno));
-			smtpprobe_loop_free(w->loop);
-			w->loop = NULL;
-			goto fail;
+		if (prober_worker_start(p, &p->w[i], pp->dns_servers, err,
+		    errlen) == -1) {
+			p->nworkers = i + 1;	/* initialised, not started */
+			prober_free(p);
+			return NULL;
 		}
-		w->started = 1;
 	}
 	return p;
-fail:
-	p->nworkers = i + 1;	/* the failed one is initialised, not started */
-	prober_free(p);
-	return NULL;
+}
+
+/*
+ * The worker for a module's own resolver, started on first use; NULL if
+ * stopping, or if PROBER_MAX_RESOLVERS are in use or it cannot start.
+ */
+static struct prober_worker *
+prober_resolver_worker(struct prober *p, const char *dns)
+{
+	struct prober_worker	*w = NULL;
+	char			 err[256];
+	size_t			 i;
+
+	pthread_mutex_lock(&p->xmu);
+	if (__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
+		goto out;
+	for (i = 0; i < p->nx; i++)
+		if (strcmp(p->xdns[i], dns) == 0) {
+			w = &p->x[i];
+			goto out;
+		}
+	if (p->nx == PROBER_MAX_RESOLVERS || strlen(dns) >= sizeof(p->xdns[0])) {
+		log_msg(LOG_LEVEL_ERROR, "too many distinct dns_server "
+		    "settings", "dns_server", dns, NULL);
+		goto out;
+	}
+	w = &p->x[p->nx];
+	if (prober_worker_start(p, w, dns, err, sizeof(err)) == -1) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start a probe loop for a "
+		    "module's resolver", "dns_server", dns, "err", err, NULL);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		memset(w, 0, sizeof(*w));
+		w = NULL;
+		goto out;
+	}
+	memcpy(p->xdns[p->nx], dns, strlen(dns) + 1);
+	p->nx++;
+out:
+	pthread_mutex_unlock(&p->xmu);
+	return w;
+}
+
+/* Queue j on w; -1 if w is stopping. */
+static int
+prober_enqueue(struct prober_worker *w, struct prober_job_priv *j)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->stop || !w->started) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	j->w = w;
+	if (w->qtail != NULL)
+		w->qtail->next = j;
+	else
+		w->qhead = j;
+	w->qtail = j;
+	pthread_cond_signal(&w->cv);
+	smtpprobe_loop_wakeup(w->loop);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
 }
 
 int
@@ -491,24 +574,16 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	j->pub.arg = req->arg;
 	j->pub.priv = j;
 
-	n = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < p->nworkers; i++) {
-		w = &p->w[(n + i) % p->nworkers];
-		pthread_mutex_lock(&w->mu);
-		if (w->stop || !w->started) {
-			pthread_mutex_unlock(&w->mu);
-			continue;
-		}
-		j->w = w;
-		if (w->qtail != NULL)
-			w->qtail->next = j;
-		else
-			w->qhead = j;
-		w->qtail = j;
-		pthread_cond_signal(&w->cv);
-		smtpprobe_loop_wakeup(w->loop);
-		pthread_mutex_unlock(&w->mu);
-		return 0;
+	if (req->module->dns_server != NULL) {
+		if ((w = prober_resolver_worker(p, req->module->dns_server)) !=
+		    NULL && prober_enqueue(w, j) == 0)
+			return 0;
+	} else {
+		n = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		for (i = 0; i < p->nworkers; i++)
+			if (prober_enqueue(&p->w[(n + i) % p->nworkers],
+			    j) == 0)
+				return 0;
 	}
 	if (req->limited)
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
@@ -518,34 +593,51 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	return -1;
 }
 
+/* Tell one worker to stop. */
+static void
+prober_worker_signal(struct prober_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	if (w->loop != NULL)
+		smtpprobe_loop_wakeup(w->loop);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait for one worker (or free the loop of one that never started). */
+static void
+prober_worker_join(struct prober_worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	else {
+		smtpprobe_loop_free(w->loop);
+		w->loop = NULL;
+	}
+	w->started = 0;
+}
+
 void
 prober_stop(struct prober *p)
 {
-	struct prober_worker	*w;
-	size_t			 i;
+	size_t	 i, nx;
 
 	if (p == NULL)
 		return;
+	/* under xmu: no resolver worker starts after this */
+	pthread_mutex_lock(&p->xmu);
 	__atomic_store_n(&p->stopped, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < p->nworkers; i++) {
-		w = &p->w[i];
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->cv);
-		if (w->loop != NULL)
-			smtpprobe_loop_wakeup(w->loop);
-		pthread_mutex_unlock(&w->mu);
-	}
-	for (i = 0; i < p->nworkers; i++) {
-		w = &p->w[i];
-		if (w->started)
-			pthread_join(w->thread, NULL);
-		else {
-			smtpprobe_loop_free(w->loop);
-			w->loop = NULL;
-		}
-		w->started = 0;
-	}
+	nx = p->nx;
+	pthread_mutex_unlock(&p->xmu);
+	for (i = 0; i < p->nworkers; i++)
+		prober_worker_signal(&p->w[i]);
+	for (i = 0; i < nx; i++)
+		prober_worker_signal(&p->x[i]);
+	for (i = 0; i < p->nworkers; i++)
+		prober_worker_join(&p->w[i]);
+	for (i = 0; i < nx; i++)
+		prober_worker_join(&p->x[i]);
 }
 
 void
@@ -560,6 +652,11 @@ prober_free(struct prober *p)
 		pthread_mutex_destroy(&p->w[i].mu);
 		pthread_cond_destroy(&p->w[i].cv);
 	}
+	for (i = 0; i < p->nx; i++) {
+		pthread_mutex_destroy(&p->x[i].mu);
+		pthread_cond_destroy(&p->x[i].cv);
+	}
+	pthread_mutex_destroy(&p->xmu);
 	smtpprobe_ctx_free(p->ctx);
 	free(p);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #define PROBER_MAX_WORKERS	16
+#define PROBER_MAX_RESOLVERS	8	/* distinct module dns_server */
 #define PROBER_MAX_ITEMS	(CONFIG_MAX_PORTS * SMTPPROBE_MAX_ADDRESSES)
 
 struct prober;

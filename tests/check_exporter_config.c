@@ -25,6 +25,7 @@ static const char valid_yaml[] =
 "    ip_family: ip6\n"
 "    no_verify: false\n"
 "    allow_port_override: false\n"
+"    dns_server: \"[::1]:5353\"\n"
 "  relay:\n"
 "    ports: \"25/starttls:optional\"\n"
 "allow_targets: [\"*.example.org\", \"192.0.2.0/24\", \"2001:db8::/32\"]\n"
@@ -64,6 +65,8 @@ START_TEST(test_valid)
 	ck_assert_int_eq(m->all_addresses, 1);
 	ck_assert_int_eq(m->family, AF_INET6);
 	ck_assert_int_eq(m->allow_port_override, 0);
+	ck_assert_str_eq(m->dns_server, "[::1]:5353");
+	ck_assert_ptr_null(config_module(c, "relay")->dns_server);
 	ck_assert_int_eq(m->line, 3);
 	ck_assert_ptr_nonnull(config_module(c, "default"));
 	ck_assert_uint_eq(config_module(c, "relay")->nports, 1);
@@ -213,6 +216,9 @@ static const struct {
 	{ "buckets: [abc]\n", "bad bucket", "bad.yml:1:" },
 	{ "buckets: []\n", "must not be empty", "bad.yml:1:" },
 	{ "limits:\n  max_series: 0\n", "bad max_series", "bad.yml:2:" },
+	{ "dns_server: \"ns.example.org\"\n", "bad dns_server", "bad.yml:1:" },
+	{ "modules:\n  a:\n    dns_server: \"127.0.0.1:0\"\n",
+	    "bad dns_server", "bad.yml:3:" },
 	{ "- just\n- a list\n", "must be a mapping", "bad.yml:1:" },
 };
 
@@ -269,6 +275,28 @@ START_TEST(test_duration)
 }
 END_TEST
 
+static const struct {
+	const char	*s;
+	int		 ok;
+} dns[] = {
+	{ "127.0.0.1", 1 }, { "127.0.0.1:5353", 1 }, { "::1", 1 },
+	{ "[::1]:53", 1 }, { "[2001:db8::53]", 1 },
+	{ "192.0.2.1,192.0.2.2:54,[::1]:55", 1 },
+	{ "", 0 }, { "ns.example.org", 0 }, { "127.0.0.1:", 0 },
+	{ "127.0.0.1:0", 0 }, { "127.0.0.1:65536", 0 }, { "[::1]x", 0 },
+	{ "[::1", 0 }, { "1.2.3.4,", 0 }, { ",1.2.3.4", 0 },
+	{ "1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,1.1.1.1,"
+	    "1.1.1.1", 0 },
+	{ "127.0.0.1:+53", 0 },
+};
+
+START_TEST(test_dns_servers)
+{
+	ck_assert_msg(config_valid_dns_servers(dns[_i].s) == dns[_i].ok,
+	    "\"%s\"", dns[_i].s);
+}
+END_TEST
+
 static Suite *
 exporter_config_suite(void)
 {
@@ -282,6 +310,7 @@ exporter_config_suite(void)
 	tcase_add_test(tc, test_nul_in_yaml);
 	tcase_add_loop_test(tc, test_duration, 0,
 	    sizeof(durations) / sizeof(durations[0]));
+	tcase_add_loop_test(tc, test_dns_servers, 0, sizeof(dns) / sizeof(dns[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

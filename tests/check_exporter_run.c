@@ -1020,6 +1020,35 @@ START_TEST(test_web_tls)
 }
 END_TEST
 
+START_TEST(test_module_dns)
+{
+	struct run	 r;
+	char		 path[256], *b;
+
+	run_init(&r);
+	start_fake(&r, "tls", NULL);
+	/* the process's resolver is dead; the module has its own */
+	write_file(&r, "config.yml", "modules:\n  own:\n    ca_file: "
+	    "%s/ca.crt\n    timeout: 2s\n    dns_server: \"%s\"\n"
+	    "  dead:\n    timeout: 2s\n"
+	    "allow_targets: [\"*.fake.test\"]\n"
+	    "dns_server: \"127.0.0.1:9\"\n", r.dir, fakedns_server(r.dns));
+	start_exporter(&r, config_arg(&r), NULL);
+	snprintf(path, sizeof(path), "/probe?module=own&target=mail.fake.test"
+	    "&ports=%u/tls", fake_port(&r, "tls"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL, "%s", b);
+	free(b);
+	snprintf(path, sizeof(path), "/probe?module=dead&target=mail.fake.test"
+	    "&ports=%u/tls", fake_port(&r, "tls"));
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	ck_assert_msg(strstr(b, "\nprobe_success 0\n") != NULL, "%s", b);
+	ck_assert_ptr_nonnull(strstr(b, "phase=\"resolve\"} 1"));
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
 /* One case per test, so CK_RUN_CASE can pick one. */
 static void
 add_case(Suite *s, const char *name, const TTest *t)
@@ -1040,6 +1069,7 @@ exporter_run_suite(void)
 	add_case(s, "denied", test_denied);
 	add_case(s, "all_addresses", test_all_addresses);
 	add_case(s, "cidr_resolve", test_cidr_resolve);
+	add_case(s, "module_dns", test_module_dns);
 	add_case(s, "bad_requests", test_bad_requests);
 	add_case(s, "reload", test_reload);
 	add_case(s, "scheduled", test_scheduled);
