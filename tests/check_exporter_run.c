@@ -6,6 +6,7 @@
  * targets on /metrics, basic auth, --config.check, SIGTERM, and
  * promtool on real output when promtool is installed.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -60,12 +61,27 @@ rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return remove(p);
 }
 
+static void	run_fini(struct run *);
+
+/* The run of this (forked) test, cleaned up even when an assertion
+ * fails: Check ends a failed test with exit(). */
+static struct run	*current_run;
+
+static void
+run_atexit(void)
+{
+	if (current_run != NULL)
+		run_fini(current_run);
+}
+
 static void
 run_init(struct run *r)
 {
 	char	 err[128];
 
 	memset(r, 0, sizeof(*r));
+	current_run = r;
+	atexit(run_atexit);
 	r->fake_pid = r->exp_pid = -1;
 	r->fake_in = -1;
 	snprintf(r->dir, sizeof(r->dir), "/tmp/smtpexp.XXXXXX");
@@ -202,6 +218,8 @@ start_exporter(struct run *r, ...)
 	r->exp_pid = fork();
 	ck_assert_int_ne(r->exp_pid, -1);
 	if (r->exp_pid == 0) {
+		/* never outlive the test */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(r->exp_log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
 		execv(argv[0], argv);
@@ -231,6 +249,7 @@ start_exporter(struct run *r, ...)
 static void
 run_fini(struct run *r)
 {
+	current_run = NULL;
 	if (r->exp_pid > 0) {
 		kill(r->exp_pid, SIGKILL);
 		waitpid(r->exp_pid, NULL, 0);
@@ -242,6 +261,7 @@ run_fini(struct run *r)
 		waitpid(r->fake_pid, NULL, 0);
 	}
 	fakedns_stop(r->dns);
+	r->dns = NULL;
 	nftw(r->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
