@@ -283,9 +283,12 @@ struct smtpprobe_result {
 struct smtpprobe_ctx;
 
 /*
- * Create the shared context.  Cheap: the trust store is loaded lazily on
- * the first TLS probe that verifies (once per CA file).  Thread-safe once
- * created.  NULL on failure, with a reason in err (may be NULL).
+ * Create the shared context.  It initialises OpenSSL and makes the client
+ * SSL_CTX for the system trust store (~20 ms once per process, so that no
+ * probe pays for it); certificates of the system store (the hashed
+ * directory) are read on demand, a CA file when the first probe naming it
+ * is made.  Thread-safe once created.  NULL on failure, with a reason in
+ * err (may be NULL).  Probes may outlive it.
  */
 struct smtpprobe_ctx	*smtpprobe_ctx_new(char *err, size_t errlen);
 void			 smtpprobe_ctx_free(struct smtpprobe_ctx *); /* NULL ok */

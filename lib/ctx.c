@@ -1,8 +1,9 @@
 /*
  * ctx.c: the shared context: a small, thread-safe cache of client
- * SSL_CTXs, one per trust store (the system's hashed directory, or a CA
- * file), each built lazily on the first TLS probe that needs it.  No probe
- * ever loads a trust store or builds an SSL_CTX of its own.
+ * SSL_CTXs, one per trust store (the system's hashed directory, made with
+ * the context; a CA file, loaded when the first probe that names it is
+ * made).  No probe ever loads a trust store or builds an SSL_CTX of its
+ * own, and none pays for it inside its phases.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct smtpprobe_ctx *
 smtpprobe_ctx_new(char *err, size_t errlen)
 {
 	struct smtpprobe_ctx	*c;
+	char			 terr[160];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		if (err != NULL && errlen > 0)
@@ -53,6 +55,18 @@ smtpprobe_ctx_new(char *err, size_t errlen)
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "cannot create a mutex");
 		return NULL;
+	}
+	/*
+	 * The first SSL_CTX of a process costs ~20 ms (OpenSSL fetches its
+	 * algorithms); the system store's context is made now so that no
+	 * probe's deadline pays for it.  Its trust store is the hashed
+	 * directory, read on demand: nothing is loaded yet.  A failure here
+	 * is retried on first use.
+	 */
+	if ((c->entries[0].ssl = tls_ctx_new(NULL, terr,
+	    sizeof(terr))) != NULL) {
+		c->entries[0].ca_file = NULL;
+		c->n = 1;
 	}
 	return c;
 }

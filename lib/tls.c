@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -169,7 +170,14 @@ tls_ctx_new(const char *ca_file, char *err, size_t errlen)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	if (ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
-			ssl_err_text(err, errlen, "cannot load CA file");
+			unsigned long	 e = ERR_peek_last_error();
+			const char	*why = e != 0 ?
+					    ERR_reason_error_string(e) : NULL;
+
+			if (access(ca_file, R_OK) == -1)
+				why = strerror(errno);
+			snprintf(err, errlen, "cannot load CA file %s: %s",
+			    ca_file, why != NULL ? why : "no certificates");
 			SSL_CTX_free(ctx);
 			return NULL;
 		}
