@@ -109,6 +109,8 @@ struct conn {
 
 	int64_t				 timer;		/* ms, 0: none */
 	size_t				 heap_idx;
+	struct conn			*prev;		/* all connections */
+	struct conn			*next;
 	uint32_t			 events;	/* registered */
 };
 
@@ -129,6 +131,7 @@ struct server {
 	int			 spare_fd;	/* closed to shed a connection
 						   at the fd limit */
 	unsigned		 next_id;
+	struct conn		*conns;		/* open connections */
 	struct conn		**heap;
 	size_t			 heaplen;
 	size_t			 heapcap;
@@ -271,6 +274,12 @@ conn_free(struct conn *c, const char *why)
 {
 	conn_log(c, "close: %s", why);
 	timer_del(c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);
 	if (c->fd != -1)
@@ -996,6 +1005,10 @@ listener_accept(struct listener *l)
 			continue;
 		}
 		c->events = EPOLLRDHUP;
+		c->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = c;
+		s->conns = c;
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
@@ -1052,8 +1065,8 @@ server_free(struct server *s)
 
 	if (s == NULL)
 		return;
-	/* Connections still open are left to exit(); the heap only knows
-	 * the ones with timers. */
+	while (s->conns != NULL)
+		conn_free(s->conns, "server stopped");
 	for (i = 0; i < s->nlisteners; i++) {
 		close(s->listeners[i]->fd);
 		free(s->listeners[i]);
