@@ -2,8 +2,10 @@
  * main.c: check_smtp_ports, the Nagios / Icinga / Naemon plugin: parse
  * the command line, probe every port of the host concurrently within -t,
  * judge, print (status line, long output, perfdata, or JSON) and exit
- * 0..3.  Whatever happens it prints a line and exits 0..3 within -t plus
- * a small margin: a watchdog timer covers what the deadline cannot.
+ * 0..3.  Whatever happens it prints a line and exits 0..3 within -t of
+ * the start of main(): the probes end a little before that (the reserve
+ * is for cleaning up, the state file and the output), and a watchdog
+ * timer at -t covers what the deadlines cannot.
  */
 #include <locale.h>
 #include <signal.h>
@@ -25,11 +27,13 @@
 #include "run.h"
 #include "statefile.h"
 
-/* The watchdog fires this long after the deadline (µs): the runner's
- * own grace, the state file and the output fit well inside it. */
-#define WATCHDOG_AFTER_US	500000
-/* Longest wait for the state file lock (µs). */
+/* The probes' deadline is this long before -t runs out (µs): the
+ * runner's grace, the state file and the output fit in it. */
+#define RESERVE_US		80000
+/* Longest wait for the state file lock (µs), and how long before -t runs
+ * out it gives up. */
 #define STATE_LOCK_US		200000
+#define STATE_LOCK_MARGIN_US	15000
 
 static char		 watchdog_msg[256];
 static size_t		 watchdog_len;
@@ -98,12 +102,14 @@ unknown(const char *why)
 
 /* Read the state file into the items, evaluate, save what we saw. */
 static void
-state_and_evaluate(const struct plugin_config *cfg, struct report *rep)
+state_and_evaluate(const struct plugin_config *cfg, struct report *rep,
+    int64_t hard)
 {
 	struct statefile	 sf;
 	struct statefile_update	*ups;
 	char			 err[512], note[512];
 	size_t			 n;
+	int64_t			 lock_by;
 
 	if (cfg->state_file == NULL) {
 		evaluate_report(cfg, rep);
@@ -119,9 +125,11 @@ state_and_evaluate(const struct plugin_config *cfg, struct report *rep)
 		report_note(rep, "state file not saved: out of memory");
 		return;
 	}
-	if (statefile_save(cfg->state_file, ups, n,
-	    smtpprobe_now() + STATE_LOCK_US, note, sizeof(note), err,
-	    sizeof(err)) == -1)
+	lock_by = smtpprobe_now() + STATE_LOCK_US;
+	if (lock_by > hard - STATE_LOCK_MARGIN_US)
+		lock_by = hard - STATE_LOCK_MARGIN_US;	/* one try at least */
+	if (statefile_save(cfg->state_file, ups, n, lock_by, note,
+	    sizeof(note), err, sizeof(err)) == -1)
 		report_note(rep, "state file not saved: %s", err);
 	else if (note[0] != '\0')
 		report_note(rep, "%s", note);
@@ -136,7 +144,7 @@ main(int argc, char *argv[])
 	struct run		 run;
 	struct buf		 out;
 	char			 err[512];
-	int64_t			 start, deadline;
+	int64_t			 start, hard, deadline;
 	int			 rc;
 
 	start = smtpprobe_now();
@@ -164,8 +172,9 @@ main(int argc, char *argv[])
 		return PLUGIN_UNKNOWN;
 	}
 
-	deadline = start + (int64_t)(cfg.timeout * 1e6);
-	watchdog_arm(&cfg, deadline + WATCHDOG_AFTER_US - smtpprobe_now());
+	hard = start + (int64_t)(cfg.timeout * 1e6);
+	deadline = hard - RESERVE_US;
+	watchdog_arm(&cfg, hard - smtpprobe_now());
 
 	report_init(&rep);
 	rep.started = start;
@@ -182,7 +191,7 @@ main(int argc, char *argv[])
 		return unknown(why);
 	}
 	rep.wall_now = (int64_t)time(NULL);
-	state_and_evaluate(&cfg, &rep);
+	state_and_evaluate(&cfg, &rep, hard);
 	rep.elapsed_us = smtpprobe_now() - start;
 
 	buf_init(&out);

@@ -34,6 +34,6 @@ void		 run_free(struct run *);
 
 /* How long after the deadline the runner still waits for the library to
  * finish its probes before cancelling them (µs). */
-#define RUN_GRACE_US	100000
+#define RUN_GRACE_US	40000
 
 #endif

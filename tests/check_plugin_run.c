@@ -385,7 +385,7 @@ START_TEST(test_run_silent)
 
 	plugin_run("-H", "127.0.0.1", "-P", P("%u", p), "-t", "2", NULL);
 	expect(2, "timeout in banner");
-	ck_assert_msg(rr.secs_out >= 1.9 && rr.secs_out < 2.4, "took %.3fs",
+	ck_assert_msg(rr.secs_out >= 1.8 && rr.secs_out < 2.3, "took %.3fs",
 	    rr.secs_out);
 	plugin_run("-H", "127.0.0.1", "-P", P("%u", p), "-t", "1",
 	    "--timeout-state", "unknown", NULL);
