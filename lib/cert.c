@@ -80,6 +80,7 @@ name_text(char *dst, size_t len, const X509_NAME *name)
 	BIO_free(b);
 }
 
+/* The first CN of name as UTF-8, sanitised. */
 static void
 common_name(char *dst, size_t len, const X509_NAME *name)
 {
@@ -116,6 +117,8 @@ append(char *dst, size_t len, const char *sep, const char *text, size_t tlen)
 		smtpprobe_sanitize(dst + used, len - used, text, tlen);
 }
 
+/* The subjectAltName entries as "DNS:a, IP:192.0.2.1", sanitised,
+ * truncated at len. */
 static void
 san_text(char *dst, size_t len, X509 *x)
 {

@@ -101,6 +101,8 @@ struct smtpprobe_loop {
 /* ------------------------------------------------------------------ */
 /* Timer heap (min-heap on key). */
 
+/* The heap keeps each probe's index in it, so a probe is moved or
+ * removed in O(log n) without a search. */
 static void
 heap_swap(struct smtpprobe_loop *l, size_t a, size_t b)
 {
@@ -459,6 +461,8 @@ lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
 	free(lk);
 }
 
+/* Start a lookup through resolve.c; shared ones are hashed by name and
+ * family so later probes of the same name join it. */
 static struct loop_lookup *
 lookup_start(struct smtpprobe_loop *l, const char *name, unsigned what,
     int family, int64_t deadline, int shared)
@@ -521,6 +525,7 @@ lookup_join(struct smtpprobe_loop *l, struct loop_probe *lp)
 /* ------------------------------------------------------------------ */
 /* Probes. */
 
+/* Take a probe out of every structure of the loop (not freed). */
 static void
 probe_unlink(struct smtpprobe_loop *l, struct loop_probe *lp)
 {

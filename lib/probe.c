@@ -284,6 +284,7 @@ tracef(struct smtpprobe *p, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* State, timing, outcome. */
 
+/* Add the time since phase_start to phase ph (set_state's helper). */
 static void
 stamp(struct smtpprobe *p, enum smtpprobe_phase ph, int64_t now)
 {
@@ -353,6 +354,7 @@ outcome(struct smtpprobe *p, enum smtpprobe_outcome o, int err,
 	    smtpprobe_phase_name(p->res.phase), p->res.detail);
 }
 
+/* Close every connect attempt's socket but keep (-1: all). */
 static void
 close_attempts(struct smtpprobe *p, int keep)
 {
@@ -364,6 +366,7 @@ close_attempts(struct smtpprobe *p, int keep)
 	p->natt = 0;
 }
 
+/* Say close_notify if TLS is up (never waits), close everything. */
 static void
 close_conn(struct smtpprobe *p)
 {
@@ -558,6 +561,7 @@ fill_in(struct smtpprobe *p, int64_t now)
 	return IO_DONE;
 }
 
+/* The reply just read, line by line, into the transcript. */
 static void
 trace_reply(struct smtpprobe *p)
 {
@@ -617,6 +621,7 @@ exchange(struct smtpprobe *p, int64_t now)
 	}
 }
 
+/* Copy the reply just read (code, sanitised text) into the result. */
 static void
 store_reply(struct smtpprobe *p, struct smtpprobe_reply *r)
 {
@@ -627,6 +632,11 @@ store_reply(struct smtpprobe *p, struct smtpprobe_reply *r)
 /* ------------------------------------------------------------------ */
 /* Handlers, one per state. */
 
+/*
+ * Start connecting to the next address.  Returns 0 (the attempt is in
+ * flight, or failed at once: last_errno), or -1 if binding to the source
+ * address failed (a local problem: the probe fails as internal).
+ */
 static int
 start_attempt(struct smtpprobe *p, int64_t now)
 {
@@ -655,6 +665,7 @@ start_attempt(struct smtpprobe *p, int64_t now)
 	return 0;
 }
 
+/* Enter a handshake state (next) with a fresh TLS connection on p->fd. */
 static enum probe_next
 start_tls(struct smtpprobe *p, int64_t now, enum probe_state next)
 {
@@ -671,6 +682,8 @@ start_tls(struct smtpprobe *p, int64_t now, enum probe_state next)
 	return NEXT_AGAIN;
 }
 
+/* Attempt k connected: it wins, the others are closed; on to TLS (RFC
+ * 8314) or the banner. */
 static enum probe_next
 connected(struct smtpprobe *p, int64_t now, size_t k)
 {
@@ -692,6 +705,11 @@ connected(struct smtpprobe *p, int64_t now, size_t k)
 	return NEXT_AGAIN;
 }
 
+/*
+ * CONNECT: finish attempts in flight, start the next address when nothing
+ * is in flight or the last attempt has had PROBE_ATTEMPT_DELAY_US (RFC
+ * 8305 §5), fail with the last error when no address is left.
+ */
 static enum probe_next
 h_connect(struct smtpprobe *p, int64_t now)
 {
@@ -761,6 +779,11 @@ after_tls(struct smtpprobe *p, int64_t now)
 	return NEXT_AGAIN;
 }
 
+/*
+ * TLS_IMPLICIT / TLS_STARTTLS: drive the handshake; when it completes,
+ * record version, cipher and the certificate facts, apply the verdict
+ * (unless told not to judge), and go on in the next turn.
+ */
 static enum probe_next
 h_tls(struct smtpprobe *p, int64_t now)
 {
@@ -842,6 +865,7 @@ queue_hello(struct smtpprobe *p, const char *verb)
 	queue_cmd(p, buf);
 }
 
+/* What a handler returns when exchange() did not produce a reply. */
 static enum probe_next
 wait_or_stop(struct smtpprobe *p, enum probe_io io)
 {
@@ -849,6 +873,8 @@ wait_or_stop(struct smtpprobe *p, enum probe_io io)
 	    p->state == PROBE_DONE ? NEXT_DONE : NEXT_AGAIN;
 }
 
+/* BANNER: wait out the whole greeting (never speak early); 220 -> EHLO,
+ * 4xx/5xx -> banner_rejected (then QUIT), anything else -> not SMTP. */
 static enum probe_next
 h_banner(struct smtpprobe *p, int64_t now)
 {
@@ -901,6 +927,7 @@ after_hello(struct smtpprobe *p, int64_t now, int helo)
 	}
 }
 
+/* Where the first EHLO's capabilities go. */
 static struct smtpprobe_caps *
 hello_caps(struct smtpprobe *p)
 {
@@ -909,6 +936,7 @@ hello_caps(struct smtpprobe *p)
 	    &p->res.caps;
 }
 
+/* EHLO: 250 -> capabilities; 500/502 -> HELO; else ehlo_rejected. */
 static enum probe_next
 h_ehlo(struct smtpprobe *p, int64_t now)
 {
@@ -934,6 +962,8 @@ h_ehlo(struct smtpprobe *p, int64_t now)
 	return fail_quit(p, now, SMTPPROBE_OUTCOME_EHLO_REJECTED, buf);
 }
 
+/* HELO (after EHLO 500/502): 250 is enough for plain and tls modes, not
+ * for starttls (no EHLO, no STARTTLS); else ehlo_rejected. */
 static enum probe_next
 h_helo(struct smtpprobe *p, int64_t now)
 {
@@ -957,6 +987,8 @@ h_helo(struct smtpprobe *p, int64_t now)
 	return fail_quit(p, now, SMTPPROBE_OUTCOME_EHLO_REJECTED, buf);
 }
 
+/* STARTTLS: 220 and nothing after it -> handshake; another code ->
+ * starttls_rejected (then QUIT); trailing data -> protocol_error. */
 static enum probe_next
 h_starttls(struct smtpprobe *p, int64_t now)
 {
@@ -995,6 +1027,7 @@ h_starttls(struct smtpprobe *p, int64_t now)
 	return start_tls(p, now, PROBE_TLS_STARTTLS);
 }
 
+/* EHLO_TLS: the second EHLO completes the starttls dialogue. */
 static enum probe_next
 h_ehlo_tls(struct smtpprobe *p, int64_t now)
 {
@@ -1016,6 +1049,7 @@ h_ehlo_tls(struct smtpprobe *p, int64_t now)
 	return fail_quit(p, now, SMTPPROBE_OUTCOME_EHLO_REJECTED, buf);
 }
 
+/* QUIT: any reply, or none, ends the probe (best effort). */
 static enum probe_next
 h_quit(struct smtpprobe *p, int64_t now)
 {
@@ -1222,6 +1256,7 @@ h_resolve(struct smtpprobe *p, int64_t now)
 	return NEXT_AGAIN;
 }
 
+/* Run the handler of the current state; default is an internal error. */
 static enum probe_next
 dispatch(struct smtpprobe *p, int64_t now)
 {

@@ -24,6 +24,7 @@ static pthread_once_t	 tls_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD	*tls_bio_method;
 static int		 tls_ex_index = -1;
 
+/* The socket BIO: send(2) with MSG_NOSIGNAL, EAGAIN as a retry. */
 static int
 bio_write(BIO *b, const char *buf, int len)
 {
@@ -44,6 +45,8 @@ bio_write(BIO *b, const char *buf, int len)
 	return (int)n;
 }
 
+/* The socket BIO: recv(2) after re-arming TCP_QUICKACK; EOF and errors
+ * are kept in the tls_conn for the diagnosis. */
 static int
 bio_read(BIO *b, char *buf, int len)
 {
@@ -93,6 +96,8 @@ bio_create(BIO *b)
 	return 1;
 }
 
+/* Record every verification error into the probe's certificate facts;
+ * never stop the handshake. */
 static int
 verify_cb(int ok, X509_STORE_CTX *x)
 {
@@ -110,6 +115,7 @@ verify_cb(int ok, X509_STORE_CTX *x)
 	return 1;
 }
 
+/* Once per process: our SSL ex_data index and the socket BIO method. */
 static void
 tls_init_once(void)
 {
@@ -130,6 +136,7 @@ tls_init_once(void)
 	tls_bio_method = m;
 }
 
+/* "what: OpenSSL's reason" into err. */
 static void
 ssl_err_text(char *err, size_t errlen, const char *what)
 {
@@ -199,6 +206,7 @@ tls_ctx_new(const char *ca_file, char *err, size_t errlen)
 	return ctx;
 }
 
+/* Our minimum version as OpenSSL's (DEFAULT is 1.2, RFC 8996). */
 static int
 tls_proto(enum smtpprobe_tls_version v)
 {
@@ -270,6 +278,7 @@ fail:
 	return -1;
 }
 
+/* 1 if an OpenSSL reason code means "no common protocol version". */
 static int
 is_version_reason(int reason)
 {
