@@ -59,9 +59,18 @@ watchdog_arm(const struct plugin_config *cfg, int64_t us)
 	struct sigaction	 sa;
 	struct itimerval	 it;
 
-	snprintf(watchdog_msg, sizeof(watchdog_msg), "SMTP PORTS %s - "
-	    "check_smtp_ports did not finish within %.1fs (watchdog)\n",
-	    config_state_name(cfg->timeout_state), cfg->timeout);
+	if (cfg->format == PLUGIN_FORMAT_JSON)
+		snprintf(watchdog_msg, sizeof(watchdog_msg), "{\"state\":"
+		    "\"%s\",\"exit_code\":%d,\"summary\":\"SMTP PORTS %s - "
+		    "check_smtp_ports did not finish within %.1fs "
+		    "(watchdog)\",\"problem\":\"watchdog\",\"ports\":[]}\n",
+		    config_state_name(cfg->timeout_state), cfg->timeout_state,
+		    config_state_name(cfg->timeout_state), cfg->timeout);
+	else
+		snprintf(watchdog_msg, sizeof(watchdog_msg), "SMTP PORTS %s - "
+		    "check_smtp_ports did not finish within %.1fs "
+		    "(watchdog)\n", config_state_name(cfg->timeout_state),
+		    cfg->timeout);
 	watchdog_len = strlen(watchdog_msg);
 	watchdog_code = cfg->timeout_state;
 	memset(&sa, 0, sizeof(sa));
@@ -92,11 +101,32 @@ emit(const char *text)
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
+/* UNKNOWN with a reason, in the format asked for. */
 static int
-unknown(const char *why)
+unknown(const struct plugin_config *cfg, const char *why)
 {
-	printf("SMTP PORTS UNKNOWN - %s\n", why);
+	struct buf	 b, s;
+
+	if (cfg->format != PLUGIN_FORMAT_JSON) {
+		printf("SMTP PORTS UNKNOWN - %s\n", why);
+		fflush(stdout);
+		return PLUGIN_UNKNOWN;
+	}
+	buf_init(&b);
+	buf_init(&s);
+	buf_printf(&s, "SMTP PORTS UNKNOWN - %s", why);
+	buf_puts(&b, "{\"state\":\"UNKNOWN\",\"exit_code\":3,\"summary\":");
+	json_string(&b, buf_str(&s));
+	buf_puts(&b, ",\"problem\":");
+	json_string(&b, why);
+	buf_puts(&b, ",\"ports\":[]}\n");
+	if (buf_failed(&b) || buf_failed(&s))
+		printf("SMTP PORTS UNKNOWN - %s\n", why);
+	else
+		fputs(buf_str(&b), stdout);
 	fflush(stdout);
+	buf_free(&s);
+	buf_free(&b);
 	return PLUGIN_UNKNOWN;
 }
 
@@ -188,7 +218,7 @@ main(int argc, char *argv[])
 		    "internal error: " : "", err);
 		report_free(&rep);
 		run_free(&run);
-		return unknown(why);
+		return unknown(&cfg, why);
 	}
 	rep.wall_now = (int64_t)time(NULL);
 	state_and_evaluate(&cfg, &rep, hard);
@@ -201,7 +231,7 @@ main(int argc, char *argv[])
 		output_nagios(&cfg, &rep, &out);
 	watchdog_disarm();
 	if (buf_failed(&out))
-		rc = unknown("out of memory formatting the output");
+		rc = unknown(&cfg, "out of memory formatting the output");
 	else {
 		emit(buf_str(&out));
 		rc = rep.state;

@@ -454,6 +454,11 @@ START_TEST(test_run_usage)
 	expect(3, "SMTP PORTS UNKNOWN - unknown option");
 	plugin_run("-H", "127.0.0.1", "--dns-server", "999.1.1.1", NULL);
 	expect(3, "SMTP PORTS UNKNOWN - bad --dns-server '999.1.1.1'");
+	/* after the command line is read, UNKNOWN speaks JSON if asked */
+	plugin_run("-H", "127.0.0.1", "--dns-server", "999.1.1.1",
+	    "--output-format", "json", NULL);
+	expect(3, "{\"state\":\"UNKNOWN\",\"exit_code\":3,\"summary\":"
+	    "\"SMTP PORTS UNKNOWN - bad --dns-server");
 	plugin_run("-V", NULL);
 	ck_assert_int_eq(rr.rc, 3);
 	ck_assert_ptr_nonnull(strstr(rr.out, "check_smtp_ports "));
