@@ -45,22 +45,22 @@ struct run {
 	struct smtpprobe_ctx		*ctx;
 	struct smtpprobe		*p;
 	const struct smtpprobe_result	*r;
-	int64_t				 elapsed;	/* µs, new to done */
-	long				 maxrss_kb;	/* growth while probing */
+	int64_t				 elapsed;	/* µs */
+	long				 maxrss_kb;	/* growth */
 };
 
 struct opts {
 	enum smtpprobe_mode		 mode;
-	int64_t				 timeout;	/* µs; 0: 10 s */
+	int64_t				 timeout;	/* 0: 10 s */
 	long				 slow_ms;
-	const char			*host;		/* NULL: 127.0.0.1 */
+	const char			*host;		/* 127.0.0.1 */
 	const char			*verify_name;
 	const char			*sni;
 	const char			*ehlo_name;
 	unsigned			 flags;
 	enum smtpprobe_tls_version	 min_tls;
-	int				 no_ca;		/* system store */
-	int				 loop;		/* via smtpprobe_loop */
+	int				 no_ca;		/* system */
+	int				 loop;		/* by loop */
 };
 
 static const char *
@@ -274,17 +274,19 @@ expect_phases(const struct smtpprobe_result *r, unsigned mask)
 	}
 	ck_assert(r->phase_us[SMTPPROBE_PHASE_TOTAL] >= 0);
 	for (i = 0; i < SMTPPROBE_PHASE_TOTAL; i++)
-		ck_assert_msg(r->phase_us[i] <= r->phase_us[SMTPPROBE_PHASE_TOTAL],
+		ck_assert_msg(r->phase_us[i] <=
+		    r->phase_us[SMTPPROBE_PHASE_TOTAL],
 		    "phase %s longer than total", pname(i));
 }
 
 #define PH(x)	(1u << SMTPPROBE_PHASE_##x)
-#define PH_STARTTLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | PH(EHLO) | \
-	PH(STARTTLS) | PH(TLS_HANDSHAKE) | PH(EHLO_TLS) | PH(QUIT) | PH(TOTAL))
+#define PH_STARTTLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | \
+	PH(EHLO) | PH(STARTTLS) | PH(TLS_HANDSHAKE) | PH(EHLO_TLS) | \
+	PH(QUIT) | PH(TOTAL))
 #define PH_TLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(TLS_HANDSHAKE) | \
 	PH(BANNER) | PH(EHLO) | PH(QUIT) | PH(TOTAL))
-#define PH_PLAIN_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | PH(EHLO) | \
-	PH(QUIT) | PH(TOTAL))
+#define PH_PLAIN_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | \
+	PH(EHLO) | PH(QUIT) | PH(TOTAL))
 
 /* The server's log has a line of connection 1 containing s. */
 #define SAW(run, s) ck_assert_msg(fake_find((run)->fake, 1, (s), 0) >= 0, \
@@ -343,7 +345,7 @@ expect_cert_facts(const struct smtpprobe_result *r, const char *cn)
 	ck_assert(r->tls_cipher[0] != '\0');
 }
 
-/* ---- the good paths ------------------------------------------------------ */
+/* ---- the good paths ---------------------------------------------------- */
 
 START_TEST(test_good_starttls)
 {
@@ -633,7 +635,7 @@ START_TEST(test_quitclose)
 }
 END_TEST
 
-/* ---- rejections ------------------------------------------------------------ */
+/* ---- rejections -------------------------------------------------------- */
 
 START_TEST(test_deny)
 {
@@ -801,7 +803,7 @@ START_TEST(test_tls5xx)
 }
 END_TEST
 
-/* ---- not SMTP, not TLS --------------------------------------------------- */
+/* ---- not SMTP, not TLS ------------------------------------------------- */
 
 /* Bytes that cannot start a reply fail at once, not at the deadline. */
 static const struct {
@@ -893,7 +895,7 @@ START_TEST(test_plaintext_tls)
 }
 END_TEST
 
-/* ---- bounds: endless reply, 10 MB line ------------------------------------ */
+/* ---- bounds: endless reply, 10 MB line --------------------------------- */
 
 START_TEST(test_endless)
 {
@@ -942,7 +944,7 @@ START_TEST(test_bigreply)
 }
 END_TEST
 
-/* ---- the server goes away -------------------------------------------------- */
+/* ---- the server goes away ---------------------------------------------- */
 
 static const struct {
 	const char		*scenario;
@@ -1126,7 +1128,7 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* ---- addresses (RFC 5321 §5, RFC 8305) ------------------------------------- */
+/* ---- addresses (RFC 5321 §5, RFC 8305) --------------------------------- */
 
 /*
  * A listener on addr:port that never accepts: backlog 0, filled by one
@@ -1336,7 +1338,7 @@ START_TEST(test_cancel)
 }
 END_TEST
 
-/* ---- certificates ------------------------------------------------------------ */
+/* ---- certificates ------------------------------------------------------ */
 
 static const struct {
 	const char		*scenario;
@@ -1663,7 +1665,7 @@ START_TEST(test_missing_ca_file)
 }
 END_TEST
 
-/* ---- EHLO name (RFC 5321 §4.1.3) ---------------------------------------- */
+/* ---- EHLO name (RFC 5321 §4.1.3) --------------------------------------- */
 
 START_TEST(test_ehlo_name_given)
 {
@@ -1732,7 +1734,7 @@ START_TEST(test_ehlo_name_default)
 }
 END_TEST
 
-/* ---- the raw step API and the loop ------------------------------------------ */
+/* ---- the raw step API and the loop ------------------------------------- */
 
 /* A probe of a name without addresses asks for them. */
 START_TEST(test_want_resolve)
@@ -1829,7 +1831,8 @@ many_done(struct smtpprobe *p, void *arg)
 START_TEST(test_loop_many)
 {
 	struct run			 run;
-	struct opts			 o = { .mode = SMTPPROBE_MODE_STARTTLS };
+	struct opts			 o = {
+	    .mode = SMTPPROBE_MODE_STARTTLS };
 	struct smtpprobe_params		 pa;
 	struct smtpprobe_loop		*loop;
 	struct many			 m;

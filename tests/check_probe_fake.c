@@ -66,7 +66,7 @@ START_TEST(test_contract_names)
 }
 END_TEST
 
-/* ---- raw clients ---------------------------------------------------------- */
+/* ---- raw clients ------------------------------------------------------- */
 
 static int
 raw_connect(uint16_t port)
@@ -289,7 +289,7 @@ START_TEST(test_noread_fills)
 }
 END_TEST
 
-/* ---- the fakesmtp program ------------------------------------------------- */
+/* ---- the fakesmtp program ---------------------------------------------- */
 
 struct prog {
 	pid_t	pid;
@@ -307,7 +307,8 @@ prog_start(struct prog *p, const char *const *args)
 
 	ck_assert_int_eq(pipe(in), 0);
 	ck_assert_int_eq(pipe(out), 0);
-	snprintf(store[0], sizeof(store[0]), "%s", check_build_path("fakesmtp"));
+	snprintf(store[0], sizeof(store[0]), "%s",
+	    check_build_path("fakesmtp"));
 	argv[0] = store[0];
 	for (i = 0; args[i] != NULL && i < 14; i++) {
 		snprintf(store[i + 1], sizeof(store[i + 1]), "%s", args[i]);

@@ -30,8 +30,8 @@
 struct fake {
 	pid_t		 pid;
 	uint16_t	 port;
-	int		 logfd;		/* read end of the child's log */
-	int		 ctlfd;		/* our end; its EOF stops the child */
+	int		 logfd;		/* the child's log */
+	int		 ctlfd;		/* its EOF stops it */
 	char		 dir[64];
 	char		 ca_file[128];
 	char		*log;

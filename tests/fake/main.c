@@ -118,7 +118,9 @@ main(int argc, char **argv)
 		} else {
 			char		 name[64];
 			const char	*at = strchr(a, '@');
-			size_t		 len = at ? (size_t)(at - a) : strlen(a);
+			size_t		 len;
+
+			len = at ? (size_t)(at - a) : strlen(a);
 
 			if (nsc == MAX_SCENARIOS || len >= sizeof(name)) {
 				fprintf(stderr, "fakesmtp: too many "

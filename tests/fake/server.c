@@ -35,13 +35,13 @@
 #include "server.h"
 
 #define MAX_LISTENERS	64
-#define INBUF		1024		/* longer lines are cut and logged */
-#define WRITE_SLICE	(256 * 1024)	/* per turn, so one client can't
-					   starve the others */
-#define DRAIN_MS	5000		/* after our FIN, wait for the
-					   client's */
+#define INBUF		1024		/* longer lines: cut, logged */
+/* Bytes written per turn, so one client cannot starve the others. */
+#define WRITE_SLICE	(256 * 1024)
+/* After our FIN, how long we wait for the client's (ms). */
+#define DRAIN_MS	5000
 #define LOG_LINE	512
-#define BIGLINE		4000		/* filler per SERVER_OP_LINES line */
+#define BIGLINE		4000		/* SERVER_OP_LINES filler */
 
 enum obj_kind {
 	OBJ_LISTENER,
@@ -74,44 +74,44 @@ struct listener {
 };
 
 struct conn {
-	struct obj			 obj;
-	int				 fd;
-	unsigned			 id;
-	struct listener			*l;
-	struct server			*srv;
-	size_t				 pc;		/* step index */
-	SSL				*ssl;
-	int				 tls_up;
+	struct obj	 obj;
+	int		 fd;
+	unsigned	 id;
+	struct listener	*l;
+	struct server	*srv;
+	size_t		 pc;			/* step index */
+	SSL		*ssl;
+	int		 tls_up;
 
 	/* Output: static text (never copied), a repeat flag or a
 	 * generator of filler bytes. */
-	const char			*out;
-	size_t				 outlen;
-	size_t				 outoff;
-	int				 repeat;
-	uint64_t			 stream_left;
-	long				 drip_ms;
-	int64_t				 next_write;	/* drip, ms */
-	int				 close_after;	/* after flush */
+	const char	*out;
+	size_t		 outlen;
+	size_t		 outoff;
+	int		 repeat;
+	uint64_t	 stream_left;
+	long		 drip_ms;
+	int64_t		 next_write;		/* drip, ms */
+	int		 close_after;		/* after flush */
 
-	char				 in[INBUF];
-	size_t				 inlen;
-	int				 skipping;	/* cut line's rest */
+	char		 in[INBUF];
+	size_t		 inlen;
+	int		 skipping;		/* cut line's rest */
 
-	int				 greeted;
-	int				 early_logged;	/* this turn */
-	int				 listening;	/* client's turn */
-	int				 peer_gone;
-	int				 draining;
-	int64_t				 delay_until;	/* ms, 0: none */
-	long				 lines_done;	/* SERVER_OP_LINES */
-	char				*scratch;	/* its line, or NULL */
+	int		 greeted;
+	int		 early_logged;		/* this turn */
+	int		 listening;		/* client's turn */
+	int		 peer_gone;
+	int		 draining;
+	int64_t		 delay_until;		/* ms, 0: none */
+	long		 lines_done;		/* SERVER_OP_LINES */
+	char		*scratch;		/* its line, or NULL */
 
-	int64_t				 timer;		/* ms, 0: none */
-	size_t				 heap_idx;
-	struct conn			*prev;		/* all connections */
-	struct conn			*next;
-	uint32_t			 events;	/* registered */
+	int64_t		 timer;			/* ms, 0: none */
+	size_t		 heap_idx;
+	struct conn	*prev;			/* all connections */
+	struct conn	*next;
+	uint32_t	 events;		/* registered */
 };
 
 struct server {
@@ -128,8 +128,9 @@ struct server {
 	int			 sig_fd;
 	int			 stop;
 	int			 nagle;		/* leave Nagle on */
-	int			 spare_fd;	/* closed to shed a connection
-						   at the fd limit */
+	int			 spare_fd;	/* closed to shed a
+						   connection at the
+						   fd limit */
 	unsigned		 next_id;
 	struct conn		*conns;		/* open connections */
 	struct conn		**heap;
@@ -148,7 +149,7 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- logging ------------------------------------------------------------ */
+/* ---- logging ----------------------------------------------------- */
 
 static void __attribute__((format(printf, 2, 3)))
 conn_log(struct conn *c, const char *fmt, ...)
@@ -186,7 +187,7 @@ printable(char *dst, size_t dstlen, const char *src, size_t len)
 	dst[o] = '\0';
 }
 
-/* ---- timers: a binary min-heap on conn->timer ---------------------------- */
+/* ---- timers: a binary min-heap on conn->timer -------------------- */
 
 static void
 heap_swap(struct server *s, size_t a, size_t b)
@@ -267,7 +268,7 @@ timer_set(struct conn *c, int64_t at)
 	return 0;
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections ------------------------------------------------- */
 
 static void
 conn_free(struct conn *c, const char *why)
@@ -1026,7 +1027,7 @@ listener_accept(struct listener *l)
 	}
 }
 
-/* ---- the server ------------------------------------------------------------ */
+/* ---- the server -------------------------------------------------- */
 
 struct server *
 server_new(const struct tlsgen *tg, long slow_ms, server_log_fn *log,

@@ -19,7 +19,7 @@ enum server_op {
 	SERVER_OP_EXPECT,	/* read one command line; go on if its verb
 				   is text, else 503 and wait again; QUIT is
 				   answered 221 and closes (unless n == 1) */
-	SERVER_OP_TLS,		/* TLS server handshake, certificate kind n */
+	SERVER_OP_TLS,		/* TLS handshake, certificate kind n */
 	SERVER_OP_DELAY,	/* wait n ms (-1: the --slow-ms value) */
 	SERVER_OP_DRIP,		/* send text one byte every n ms */
 	SERVER_OP_ENDLESS,	/* send text again and again, forever */
@@ -46,7 +46,7 @@ struct server_step {
 struct server_scenario {
 	const char			*name;
 	const char			*desc;
-	const struct server_step	*steps;	/* ends with SERVER_OP_END */
+	const struct server_step	*steps;	/* SERVER_OP_END last */
 	int				 rcvbuf; /* SO_RCVBUF if > 0 */
 };
 
@@ -76,12 +76,14 @@ void		 server_free(struct server *);	/* NULL ok */
  * Open a listener for scenario on addr ("127.0.0.1", "::1") and port
  * (0: ephemeral); *bound gets the port.  0 or -1 with err.
  */
-int		 server_listen(struct server *, const struct server_scenario *,
-		    const char *addr, uint16_t port, uint16_t *bound,
+int		 server_listen(struct server *,
+		    const struct server_scenario *, const char *addr,
+		    uint16_t port, uint16_t *bound,
 		    char *err, size_t errlen);
 /* Adopt a listening socket already bound and listening. */
-int		 server_adopt(struct server *, const struct server_scenario *,
-		    int fd, uint16_t port, char *err, size_t errlen);
+int		 server_adopt(struct server *,
+		    const struct server_scenario *, int fd, uint16_t port,
+		    char *err, size_t errlen);
 /*
  * on: leave Nagle's algorithm on for accepted connections, as Postfix
  * does (then a TLS 1.3 server's session tickets followed by the greeting

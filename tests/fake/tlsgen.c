@@ -35,20 +35,20 @@ struct leafspec {
 	long		 from_days;
 	long		 to_days;
 	int		 self_signed;
-	int		 intermediate;	/* signed by the intermediate CA */
+	int		 intermediate;	/* under the intermediate CA */
 };
 
 static const struct leafspec leafspecs[TLSGEN_COUNT] = {
-	[TLSGEN_GOOD] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
-	[TLSGEN_EXPIRED] = { "mail.fake.test", GOOD_SANS, -90, -30, 0 },
-	[TLSGEN_NOTYETVALID] = { "mail.fake.test", GOOD_SANS, 30, 365, 0 },
-	[TLSGEN_SELFSIGNED] = { "mail.fake.test", GOOD_SANS, -1, 365, 1 },
+	[TLSGEN_GOOD] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
+	[TLSGEN_EXPIRED] = { "mail.fake.test", GOOD_SANS, -90, -30, 0, 0 },
+	[TLSGEN_NOTYETVALID] = { "mail.fake.test", GOOD_SANS, 30, 365, 0, 0 },
+	[TLSGEN_SELFSIGNED] = { "mail.fake.test", GOOD_SANS, -1, 365, 1, 0 },
 	[TLSGEN_WRONGNAME] = { "other.fake.test", "DNS:other.fake.test",
-	    -1, 365, 0 },
-	[TLSGEN_SOON] = { "mail.fake.test", GOOD_SANS, -80, 10, 0 },
+	    -1, 365, 0, 0 },
+	[TLSGEN_SOON] = { "mail.fake.test", GOOD_SANS, -80, 10, 0, 0 },
 	[TLSGEN_SOONCHAIN] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 1 },
-	[TLSGEN_TLS10] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
-	[TLSGEN_TLS12] = { "mail.fake.test", GOOD_SANS, -1, 365, 0 },
+	[TLSGEN_TLS10] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
+	[TLSGEN_TLS12] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
 };
 
 static void

@@ -11,8 +11,9 @@
 
 /* Which certificate a TLS scenario presents. */
 enum tlsgen_kind {
-	TLSGEN_GOOD,		/* CA-signed, SANs localhost, mail.fake.test,
-				   127.0.0.1; valid -1 d .. +365 d */
+	TLSGEN_GOOD,		/* CA-signed, SANs localhost,
+				   mail.fake.test, 127.0.0.1;
+				   valid -1 d .. +365 d */
 	TLSGEN_EXPIRED,		/* notAfter 30 days ago */
 	TLSGEN_NOTYETVALID,	/* notBefore in 30 days */
 	TLSGEN_SELFSIGNED,	/* good names, signed by itself */
@@ -20,7 +21,7 @@ enum tlsgen_kind {
 	TLSGEN_SOON,		/* expires in 10 days */
 	TLSGEN_SOONCHAIN,	/* good leaf (+365 d) under an intermediate
 				   CA that expires in 5 days; both sent */
-	TLSGEN_TLS10,		/* the good certificate, TLS 1.0/1.1 only */
+	TLSGEN_TLS10,		/* good certificate, TLS 1.0/1.1 only */
 	TLSGEN_TLS12,		/* the good certificate, TLS 1.2 only */
 	TLSGEN_COUNT
 };
