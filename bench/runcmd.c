@@ -3,7 +3,8 @@
  * time, CPU time and peak memory, measured exactly (clock_gettime and
  * wait4's rusage, microseconds), for bench/run's plugin comparison.
  *
- *   runcmd [-n RUNS] [-w WARMUP] -- CMD ARGS... [--- CMD ARGS...]...
+ *   runcmd [-n RUNS] [-w WARMUP] [-i] [-r FILE] -- CMD ARGS...
+ *          [--- CMD ARGS...]...
  *
  * One iteration runs every command once, one after the other, as a
  * monitoring system would run the separate checks a user needs; its wall
@@ -14,8 +15,11 @@
  *   wall_max_ms=6.02 exit=0,0,2
  *
  * (medians; exit lists each command's exit status in the last run).
- * Standard output and error of the commands go to /dev/null.  Exit status
- * 0, or 2 on a usage error or when a command cannot be started.
+ * Standard output and error of the commands go to /dev/null, or with -i
+ * stay runcmd's own (tests/hostile/run times one run that way, without a
+ * shell's fork and exec in the figure).  -r FILE writes the report line
+ * to FILE instead of standard output.  Exit status 0, or 2 on a usage
+ * error or when a command cannot be started.
  */
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -78,6 +82,8 @@ median(double *v, size_t n)
  * *maxrss; return its exit status (128 + signal if killed), -1 if it
  * could not be started.
  */
+static int	runcmd_inherit;
+
 static int
 run_one(char **argv, double *wall, double *cpu, long *maxrss)
 {
@@ -90,7 +96,7 @@ run_one(char **argv, double *wall, double *cpu, long *maxrss)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		if (!runcmd_inherit && (fd = open("/dev/null", O_RDWR)) != -1) {
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -120,9 +126,20 @@ main(int argc, char **argv)
 	long	 runs = 15, warmup = 2, it, maxrss;
 	size_t	 ncmds = 0, i;
 	int	 c;
+	FILE	*rep = stdout;
 
-	while ((c = getopt(argc, argv, "+n:w:")) != -1) {
+	while ((c = getopt(argc, argv, "+in:r:w:")) != -1) {
 		switch (c) {
+		case 'i':
+			runcmd_inherit = 1;
+			break;
+		case 'r':
+			if ((rep = fopen(optarg, "w")) == NULL) {
+				fprintf(stderr, "runcmd: %s: cannot write\n",
+				    optarg);
+				return 2;
+			}
+			break;
 		case 'n':
 			runs = number(optarg, 1, RUNCMD_MAX_RUNS);
 			break;
@@ -172,12 +189,14 @@ main(int argc, char **argv)
 		if (wall > wmax)
 			wmax = wall;
 	}
-	printf("runs=%ld wall_ms=%.2f cpu_ms=%.2f maxrss_kb=%.0f "
+	fprintf(rep, "runs=%ld wall_ms=%.2f cpu_ms=%.2f maxrss_kb=%.0f "
 	    "wall_min_ms=%.2f wall_max_ms=%.2f exit=", runs,
 	    median(walls, (size_t)runs), median(cpus, (size_t)runs),
 	    median(rsss, (size_t)runs), wmin, wmax);
 	for (i = 0; i < ncmds; i++)
-		printf("%s%d", i > 0 ? "," : "", rcs[i]);
-	printf("\n");
+		fprintf(rep, "%s%d", i > 0 ? "," : "", rcs[i]);
+	fprintf(rep, "\n");
+	if (rep != stdout)
+		fclose(rep);
 	return 0;
 }
