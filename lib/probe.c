@@ -5,8 +5,10 @@
  *
  * One enum of states with a name table and a phase table kept in step by
  * _Static_assert; one function (set_state) changes state and stamps the
- * phase timings; handlers return again / wait / done; the clock is read by
- * the caller once per step and passed down.  The result starts PENDING;
+ * phase timings; handlers return again / wait / done; time comes from the
+ * caller ("now" of each step, so tests can fake it), plus the real time
+ * the step itself has taken when a transition is stamped (probe_clock()).
+ * The result starts PENDING;
  * the first failure wins; only the final transition of a completed
  * dialogue writes OK.
  */
@@ -117,6 +119,8 @@ struct smtpprobe {
 	int			 started;
 	int			 complete;	/* the mode's dialogue done */
 	int64_t			 t0;		/* first step */
+	int64_t			 step_now;	/* the current step's "now" */
+	int64_t			 step_real;	/* and the real clock then */
 	int64_t			 phase_start;
 	int64_t			 deadline;
 	int64_t			 quit_deadline;
@@ -168,7 +172,7 @@ struct smtpprobe {
 	char			 error[160];
 };
 
-static enum probe_next	 finish(struct smtpprobe *, int64_t);
+static enum probe_next	 finish(struct smtpprobe *);
 static void		 queue_hello(struct smtpprobe *, const char *);
 
 /* ------------------------------------------------------------------ */
@@ -305,14 +309,30 @@ stamp(struct smtpprobe *p, enum smtpprobe_phase ph, int64_t now)
 }
 
 /*
+ * The time of a transition: the "now" the step was called with, plus the
+ * real time spent in the step so far.  A fast server can carry a whole
+ * dialogue through one step, and a reply is often read long after the
+ * step began (handshake CPU, the process being descheduled): a phase ends
+ * when its reply was seen, not when the step started.  With a fake clock
+ * the caller's time stays the base.
+ */
+static int64_t
+probe_clock(const struct smtpprobe *p)
+{
+	return timeutil_add(p->step_now, timeutil_sub(smtpprobe_now(),
+	    p->step_real));
+}
+
+/*
  * The only way to change state: stamps the time of the phase being left
  * (when the phase changes) and starts the next one, and starts a new reply
  * (every state reads at most one).
  */
 static void
-set_state(struct smtpprobe *p, enum probe_state next, int64_t now)
+set_state(struct smtpprobe *p, enum probe_state next)
 {
 	enum smtpprobe_phase	from = state_phase[p->state];
+	int64_t			now = probe_clock(p);
 
 	if (from != state_phase[next] || p->state == PROBE_INIT) {
 		stamp(p, from, now);
@@ -386,14 +406,14 @@ close_conn(struct smtpprobe *p)
 /* The last transition: only here can OK be written, and only for a
  * completed dialogue. */
 static enum probe_next
-finish(struct smtpprobe *p, int64_t now)
+finish(struct smtpprobe *p)
 {
 	if (p->state == PROBE_DONE)
 		return NEXT_DONE;
-	set_state(p, PROBE_DONE, now);
+	set_state(p, PROBE_DONE);
+	p->res.phase_us[SMTPPROBE_PHASE_TOTAL] = timeutil_add(timeutil_sub(
+	    p->phase_start, p->t0), p->pre_resolve_us);
 	close_conn(p);
-	p->res.phase_us[SMTPPROBE_PHASE_TOTAL] = timeutil_add(timeutil_sub(now,
-	    p->t0), p->pre_resolve_us);
 	if (p->res.outcome == SMTPPROBE_OUTCOME_PENDING) {
 		if (p->complete) {
 			p->res.outcome = SMTPPROBE_OUTCOME_OK;
@@ -433,7 +453,7 @@ static enum probe_next
 enter_quit(struct smtpprobe *p, int64_t now)
 {
 	queue_cmd(p, "QUIT");
-	set_state(p, PROBE_QUIT, now);
+	set_state(p, PROBE_QUIT);
 	p->quit_deadline = timeutil_min(p->deadline,
 	    timeutil_add(now, PROBE_QUIT_GRACE_US));
 	return NEXT_AGAIN;
@@ -441,11 +461,11 @@ enter_quit(struct smtpprobe *p, int64_t now)
 
 /* Fail and close at once (nothing sensible can be said any more). */
 static enum probe_next
-fail_close(struct smtpprobe *p, int64_t now, enum smtpprobe_outcome o,
-    int err, const char *detail)
+fail_close(struct smtpprobe *p, enum smtpprobe_outcome o, int err,
+    const char *detail)
 {
 	outcome(p, o, err, "%s", detail);
-	return finish(p, now);
+	return finish(p);
 }
 
 /* Fail, then say QUIT (the server is speaking SMTP). */
@@ -462,27 +482,27 @@ fail_quit(struct smtpprobe *p, int64_t now, enum smtpprobe_outcome o,
 
 /* A socket or TLS failure while talking: the outcome it means. */
 static enum probe_io
-io_failed(struct smtpprobe *p, int64_t now, enum tls_status st, int err)
+io_failed(struct smtpprobe *p, enum tls_status st, int err)
 {
 	char	buf[200];
 
 	if (p->state == PROBE_QUIT) {
 		/* An early close after QUIT is not an error. */
-		finish(p, now);
+		finish(p);
 		return IO_FAILED;
 	}
 	switch (st) {
 	case TLS_CLOSED:
 		snprintf(buf, sizeof(buf), "connection closed by the server");
-		fail_close(p, now, SMTPPROBE_OUTCOME_CLOSED, 0, buf);
+		fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0, buf);
 		break;
 	case TLS_SYSERR:
 		snprintf(buf, sizeof(buf), "%s", strerror(err));
-		fail_close(p, now, sock_errno_outcome(err, 1), err, buf);
+		fail_close(p, sock_errno_outcome(err, 1), err, buf);
 		break;
 	case TLS_FAILED:
 	default:
-		fail_close(p, now, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
+		fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
 		    p->tls.err[0] != '\0' ? p->tls.err : "TLS failure");
 		break;
 	}
@@ -491,7 +511,7 @@ io_failed(struct smtpprobe *p, int64_t now, enum tls_status st, int err)
 
 /* Send what is queued in p->out. */
 static enum probe_io
-flush_out(struct smtpprobe *p, int64_t now)
+flush_out(struct smtpprobe *p)
 {
 	enum tls_status	st;
 	ssize_t		r;
@@ -507,7 +527,7 @@ flush_out(struct smtpprobe *p, int64_t now)
 				return IO_WAIT;
 			}
 			if (st != TLS_OK)
-				return io_failed(p, now, st,
+				return io_failed(p, st,
 				    p->tls.sys_errno);
 		} else {
 			r = sock_send(p->fd, p->out + p->outoff,
@@ -517,7 +537,7 @@ flush_out(struct smtpprobe *p, int64_t now)
 					p->want = POLLOUT;
 					return IO_WAIT;
 				}
-				return io_failed(p, now, TLS_SYSERR, errno);
+				return io_failed(p, TLS_SYSERR, errno);
 			}
 			n = (size_t)r;
 		}
@@ -528,7 +548,7 @@ flush_out(struct smtpprobe *p, int64_t now)
 
 /* Read once from the connection into p->in. */
 static enum probe_io
-fill_in(struct smtpprobe *p, int64_t now)
+fill_in(struct smtpprobe *p)
 {
 	enum tls_status	st;
 	ssize_t		r;
@@ -542,7 +562,7 @@ fill_in(struct smtpprobe *p, int64_t now)
 			return IO_WAIT;
 		}
 		if (st != TLS_OK)
-			return io_failed(p, now, st, p->tls.sys_errno);
+			return io_failed(p, st, p->tls.sys_errno);
 	} else {
 		r = sock_recv(p->fd, p->in, sizeof(p->in),
 		    !(p->flags & SMTPPROBE_F_NO_QUICKACK));
@@ -551,10 +571,10 @@ fill_in(struct smtpprobe *p, int64_t now)
 				p->want = POLLIN;
 				return IO_WAIT;
 			}
-			return io_failed(p, now, TLS_SYSERR, errno);
+			return io_failed(p, TLS_SYSERR, errno);
 		}
 		if (r == 0)
-			return io_failed(p, now, TLS_CLOSED, 0);
+			return io_failed(p, TLS_CLOSED, 0);
 		n = (size_t)r;
 	}
 	p->inlen = n;
@@ -586,13 +606,13 @@ trace_reply(struct smtpprobe *p)
  * fed first.  On IO_DONE the reply is in p->reply.
  */
 static enum probe_io
-exchange(struct smtpprobe *p, int64_t now)
+exchange(struct smtpprobe *p)
 {
 	enum reply_status	rs;
 	enum probe_io		io;
 	size_t			used;
 
-	if ((io = flush_out(p, now)) != IO_DONE)
+	if ((io = flush_out(p)) != IO_DONE)
 		return io;
 	for (;;) {
 		if (p->inoff < p->inlen) {
@@ -605,10 +625,10 @@ exchange(struct smtpprobe *p, int64_t now)
 			}
 			if (rs == REPLY_ERROR) {
 				if (p->state == PROBE_QUIT) {
-					finish(p, now);
+					finish(p);
 					return IO_FAILED;
 				}
-				fail_close(p, now,
+				fail_close(p,
 				    SMTPPROBE_OUTCOME_PROTOCOL_ERROR, 0,
 				    reply_error(&p->reply) != NULL ?
 				    reply_error(&p->reply) : "bad reply");
@@ -616,7 +636,7 @@ exchange(struct smtpprobe *p, int64_t now)
 			}
 			p->inoff = p->inlen;
 		}
-		if ((io = fill_in(p, now)) != IO_DONE)
+		if ((io = fill_in(p)) != IO_DONE)
 			return io;
 	}
 }
@@ -667,25 +687,25 @@ start_attempt(struct smtpprobe *p, int64_t now)
 
 /* Enter a handshake state (next) with a fresh TLS connection on p->fd. */
 static enum probe_next
-start_tls(struct smtpprobe *p, int64_t now, enum probe_state next)
+start_tls(struct smtpprobe *p, enum probe_state next)
 {
 	char	 err[200];
 
-	set_state(p, next, now);
+	set_state(p, next);
 	if (p->ssl_ctx == NULL)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_INTERNAL, 0,
 		    p->ssl_err);
 	if (tls_conn_start(&p->tls, p->ssl_ctx, p->fd, p->sni, p->min_tls,
 	    !(p->flags & SMTPPROBE_F_NO_QUICKACK), &p->res.cert, err,
 	    sizeof(err)) == -1)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0, err);
+		return fail_close(p, SMTPPROBE_OUTCOME_INTERNAL, 0, err);
 	return NEXT_AGAIN;
 }
 
 /* Attempt k connected: it wins, the others are closed; on to TLS (RFC
  * 8314) or the banner. */
 static enum probe_next
-connected(struct smtpprobe *p, int64_t now, size_t k)
+connected(struct smtpprobe *p, size_t k)
 {
 	p->fd = p->att[k].fd;
 	snprintf(p->res.address, sizeof(p->res.address), "%s",
@@ -700,8 +720,8 @@ connected(struct smtpprobe *p, int64_t now, size_t k)
 		snprintf(p->ehlo_literal, sizeof(p->ehlo_literal),
 		    "localhost");
 	if (p->res.mode == SMTPPROBE_MODE_TLS)
-		return start_tls(p, now, PROBE_TLS_IMPLICIT);
-	set_state(p, PROBE_BANNER, now);
+		return start_tls(p, PROBE_TLS_IMPLICIT);
+	set_state(p, PROBE_BANNER);
 	return NEXT_AGAIN;
 }
 
@@ -721,7 +741,7 @@ h_connect(struct smtpprobe *p, int64_t now)
 	for (i = 0; i < p->natt; ) {
 		r = sock_connect_result(p->att[i].fd, 0);
 		if (r == 1)
-			return connected(p, now, i);
+			return connected(p, i);
 		if (r == -1) {
 			p->last_errno = errno;
 			snprintf(p->res.address, sizeof(p->res.address), "%s",
@@ -743,13 +763,13 @@ h_connect(struct smtpprobe *p, int64_t now)
 			snprintf(buf, sizeof(buf),
 			    "cannot bind to the source address: %s",
 			    strerror(p->last_errno));
-			return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL,
+			return fail_close(p, SMTPPROBE_OUTCOME_INTERNAL,
 			    p->last_errno, buf);
 		}
 	}
 	if (p->natt == 0) {
 		snprintf(buf, sizeof(buf), "%s", strerror(p->last_errno));
-		return fail_close(p, now,
+		return fail_close(p,
 		    sock_errno_outcome(p->last_errno, 0), p->last_errno,
 		    buf);
 	}
@@ -767,15 +787,15 @@ min_tls_text(const struct smtpprobe *p)
 /* After a completed handshake: on to the banner (implicit TLS) or to
  * EHLO again (STARTTLS). */
 static enum probe_next
-after_tls(struct smtpprobe *p, int64_t now)
+after_tls(struct smtpprobe *p)
 {
 	if (p->state == PROBE_TLS_IMPLICIT) {
-		set_state(p, PROBE_BANNER, now);
+		set_state(p, PROBE_BANNER);
 		return NEXT_AGAIN;
 	}
 	/* RFC 3207 §4.2: forget what was learned, EHLO again. */
 	queue_hello(p, "EHLO");
-	set_state(p, PROBE_EHLO_TLS, now);
+	set_state(p, PROBE_EHLO_TLS);
 	return NEXT_AGAIN;
 }
 
@@ -785,7 +805,7 @@ after_tls(struct smtpprobe *p, int64_t now)
  * (unless told not to judge), and go on in the next turn.
  */
 static enum probe_next
-h_tls(struct smtpprobe *p, int64_t now)
+h_tls(struct smtpprobe *p)
 {
 	enum smtpprobe_outcome	 o;
 	enum tls_status		 st;
@@ -793,7 +813,7 @@ h_tls(struct smtpprobe *p, int64_t now)
 	X509			*leaf;
 
 	if (p->tls_on)
-		return after_tls(p, now);
+		return after_tls(p);
 	st = tls_conn_handshake(&p->tls);
 	switch (st) {
 	case TLS_OK:
@@ -803,12 +823,12 @@ h_tls(struct smtpprobe *p, int64_t now)
 		p->want = st == TLS_WANT_READ ? POLLIN : POLLOUT;
 		return NEXT_WAIT;
 	case TLS_CLOSED:
-		return fail_close(p, now, SMTPPROBE_OUTCOME_CLOSED, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0,
 		    "connection closed during the TLS handshake");
 	case TLS_SYSERR:
 		snprintf(buf, sizeof(buf), "TLS handshake: %s",
 		    strerror(p->tls.sys_errno));
-		return fail_close(p, now,
+		return fail_close(p,
 		    sock_errno_outcome(p->tls.sys_errno, 1),
 		    p->tls.sys_errno, buf);
 	case TLS_FAILED:
@@ -816,10 +836,10 @@ h_tls(struct smtpprobe *p, int64_t now)
 		if (p->tls.version_fail) {
 			snprintf(buf, sizeof(buf),
 			    "no common TLS version >= %s", min_tls_text(p));
-			return fail_close(p, now, SMTPPROBE_OUTCOME_TLS_FAILED,
+			return fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED,
 			    0, buf);
 		}
-		return fail_close(p, now, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
 		    p->tls.err);
 	}
 	p->tls_on = 1;
@@ -882,13 +902,13 @@ h_banner(struct smtpprobe *p, int64_t now)
 	char		buf[80];
 	int		code;
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.banner);
 	code = p->reply.code;
 	if (code == 220) {
 		queue_hello(p, "EHLO");
-		set_state(p, PROBE_EHLO, now);
+		set_state(p, PROBE_EHLO);
 		return NEXT_AGAIN;
 	}
 	snprintf(buf, sizeof(buf), "greeting %d", code);
@@ -896,7 +916,7 @@ h_banner(struct smtpprobe *p, int64_t now)
 		return fail_quit(p, now, SMTPPROBE_OUTCOME_BANNER_REJECTED,
 		    buf);
 	snprintf(buf, sizeof(buf), "unexpected greeting code %d", code);
-	return fail_close(p, now, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, 0, buf);
+	return fail_close(p, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, 0, buf);
 }
 
 /* The mode's dialogue after a successful EHLO/HELO before TLS. */
@@ -918,11 +938,11 @@ after_hello(struct smtpprobe *p, int64_t now, int helo)
 			    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED,
 			    "STARTTLS not in the EHLO reply");
 		queue_cmd(p, "STARTTLS");
-		set_state(p, PROBE_STARTTLS, now);
+		set_state(p, PROBE_STARTTLS);
 		return NEXT_AGAIN;
 	case SMTPPROBE_MODE_COUNT:
 	default:
-		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_INTERNAL, 0,
 		    "bad mode");
 	}
 }
@@ -944,7 +964,7 @@ h_ehlo(struct smtpprobe *p, int64_t now)
 	char		buf[80];
 	int		code;
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.ehlo);
 	code = p->reply.code;
@@ -955,7 +975,7 @@ h_ehlo(struct smtpprobe *p, int64_t now)
 	if (code == 500 || code == 502) {
 		/* RFC 5321 §4.1.1.1, §3.2: an old server; try HELO. */
 		queue_hello(p, "HELO");
-		set_state(p, PROBE_HELO, now);
+		set_state(p, PROBE_HELO);
 		return NEXT_AGAIN;
 	}
 	snprintf(buf, sizeof(buf), "EHLO answered %d", code);
@@ -972,7 +992,7 @@ h_helo(struct smtpprobe *p, int64_t now)
 	char			 buf[80];
 	int			 code;
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.ehlo);
 	code = p->reply.code;
@@ -996,7 +1016,7 @@ h_starttls(struct smtpprobe *p, int64_t now)
 	char		buf[80], extra[64];
 	ssize_t		r;
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.starttls);
 	if (p->reply.code != 220) {
@@ -1013,18 +1033,18 @@ h_starttls(struct smtpprobe *p, int64_t now)
 	r = p->inoff < p->inlen ? 1 : sock_recv(p->fd, extra, sizeof(extra),
 	    0);
 	if (r > 0)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_PROTOCOL_ERROR, 0,
 		    "data after the STARTTLS 220 reply (command injection)");
 	if (r == 0)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_CLOSED, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0,
 		    "connection closed after the STARTTLS 220 reply");
 	if (errno != EAGAIN && errno != EWOULDBLOCK) {
 		snprintf(buf, sizeof(buf), "%s", strerror(errno));
-		return fail_close(p, now, sock_errno_outcome(errno, 1), errno,
+		return fail_close(p, sock_errno_outcome(errno, 1), errno,
 		    buf);
 	}
 	p->inoff = p->inlen = 0;
-	return start_tls(p, now, PROBE_TLS_STARTTLS);
+	return start_tls(p, PROBE_TLS_STARTTLS);
 }
 
 /* EHLO_TLS: the second EHLO completes the starttls dialogue. */
@@ -1034,7 +1054,7 @@ h_ehlo_tls(struct smtpprobe *p, int64_t now)
 	enum probe_io	io;
 	char		buf[80];
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.ehlo_tls);
 	if (p->reply.code == 250) {
@@ -1051,14 +1071,14 @@ h_ehlo_tls(struct smtpprobe *p, int64_t now)
 
 /* QUIT: any reply, or none, ends the probe (best effort). */
 static enum probe_next
-h_quit(struct smtpprobe *p, int64_t now)
+h_quit(struct smtpprobe *p)
 {
 	enum probe_io	io;
 
-	if ((io = exchange(p, now)) != IO_DONE)
+	if ((io = exchange(p)) != IO_DONE)
 		return wait_or_stop(p, io);
 	store_reply(p, &p->res.quit);
-	return finish(p, now);
+	return finish(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1238,21 +1258,21 @@ filter_family(struct smtpprobe *p)
 /* The first step, or the step after the resolver answered: go on to
  * connecting, or fail in the resolve phase. */
 static enum probe_next
-h_resolve(struct smtpprobe *p, int64_t now)
+h_resolve(struct smtpprobe *p)
 {
 	if (p->naddrs == 0 && !p->resolved)
 		return NEXT_RESOLVE;
 	if (p->resolved && p->naddrs == 0) {
-		return fail_close(p, now, p->resolve_outcome, 0,
+		return fail_close(p, p->resolve_outcome, 0,
 		    p->resolve_detail);
 	}
 	filter_family(p);
 	if (p->naddrs == 0)
-		return fail_close(p, now, SMTPPROBE_OUTCOME_RESOLVE_FAILED, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_RESOLVE_FAILED, 0,
 		    p->family == AF_INET ? "no IPv4 address" :
 		    p->family == AF_INET6 ? "no IPv6 address" :
 		    "no usable address");
-	set_state(p, PROBE_CONNECT, now);
+	set_state(p, PROBE_CONNECT);
 	return NEXT_AGAIN;
 }
 
@@ -1262,15 +1282,15 @@ dispatch(struct smtpprobe *p, int64_t now)
 {
 	switch (p->state) {
 	case PROBE_INIT:
-		set_state(p, PROBE_RESOLVE, now);
+		set_state(p, PROBE_RESOLVE);
 		return NEXT_AGAIN;
 	case PROBE_RESOLVE:
-		return h_resolve(p, now);
+		return h_resolve(p);
 	case PROBE_CONNECT:
 		return h_connect(p, now);
 	case PROBE_TLS_IMPLICIT:
 	case PROBE_TLS_STARTTLS:
-		return h_tls(p, now);
+		return h_tls(p);
 	case PROBE_BANNER:
 		return h_banner(p, now);
 	case PROBE_EHLO:
@@ -1282,12 +1302,12 @@ dispatch(struct smtpprobe *p, int64_t now)
 	case PROBE_EHLO_TLS:
 		return h_ehlo_tls(p, now);
 	case PROBE_QUIT:
-		return h_quit(p, now);
+		return h_quit(p);
 	case PROBE_DONE:
 		return NEXT_DONE;
 	case PROBE_STATE_COUNT:
 	default:
-		return fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0,
+		return fail_close(p, SMTPPROBE_OUTCOME_INTERNAL, 0,
 		    "bad probe state");
 	}
 }
@@ -1296,7 +1316,6 @@ int
 smtpprobe_step(struct smtpprobe *p, int64_t now)
 {
 	enum probe_next	n;
-	int64_t		now0, real0;
 	int		i;
 	char		buf[120];
 
@@ -1309,33 +1328,27 @@ smtpprobe_step(struct smtpprobe *p, int64_t now)
 		p->t0 = now;
 		p->phase_start = now;
 	}
-	now0 = now;
-	real0 = smtpprobe_now();
+	p->step_now = now;
+	p->step_real = smtpprobe_now();
 	for (i = 0; i < PROBE_MAX_STEPS; i++) {
-		/*
-		 * A fast server can carry a whole dialogue through one step
-		 * (every read finds its reply already there), and a handshake
-		 * costs real CPU: the time spent inside this step is added
-		 * to the caller's "now", so phases stay true while a test's
-		 * fake clock stays the base.
-		 */
+		/* Decisions too use the step's time plus what it has taken
+		 * (see probe_clock()). */
 		if (i > 0)
-			now = timeutil_add(now0, timeutil_sub(smtpprobe_now(),
-			    real0));
+			now = probe_clock(p);
 		/* No phase outlives the deadline. */
 		if (now >= p->deadline || (p->state == PROBE_QUIT &&
 		    now >= p->quit_deadline)) {
 			if (p->state == PROBE_QUIT) {
-				finish(p, now);
+				finish(p);
 				return SMTPPROBE_DONE;
 			}
 			if (p->state == PROBE_INIT)
-				set_state(p, PROBE_RESOLVE, now);
+				set_state(p, PROBE_RESOLVE);
 			if (p->state == PROBE_RESOLVE && p->naddrs > 0)
-				set_state(p, PROBE_CONNECT, now);
+				set_state(p, PROBE_CONNECT);
 			snprintf(buf, sizeof(buf), "no answer in %s",
 			    smtpprobe_phase_name(state_phase[p->state]));
-			fail_close(p, now, SMTPPROBE_OUTCOME_TIMEOUT,
+			fail_close(p, SMTPPROBE_OUTCOME_TIMEOUT,
 			    ETIMEDOUT, buf);
 			return SMTPPROBE_DONE;
 		}
@@ -1359,7 +1372,7 @@ smtpprobe_step(struct smtpprobe *p, int64_t now)
 	}
 	snprintf(buf, sizeof(buf), "probe state machine did not settle (%s)",
 	    state_names[p->state]);
-	fail_close(p, now, SMTPPROBE_OUTCOME_INTERNAL, 0, buf);
+	fail_close(p, SMTPPROBE_OUTCOME_INTERNAL, 0, buf);
 	return SMTPPROBE_DONE;
 }
 
@@ -1465,13 +1478,15 @@ smtpprobe_cancel(struct smtpprobe *p, int64_t now)
 		p->t0 = now;
 		p->phase_start = now;
 	}
+	p->step_now = now;
+	p->step_real = smtpprobe_now();
 	if (p->state == PROBE_INIT)
-		set_state(p, PROBE_RESOLVE, now);
+		set_state(p, PROBE_RESOLVE);
 	if (p->state == PROBE_QUIT) {
-		finish(p, now);
+		finish(p);
 		return;
 	}
-	fail_close(p, now, SMTPPROBE_OUTCOME_TIMEOUT, ECANCELED, "cancelled");
+	fail_close(p, SMTPPROBE_OUTCOME_TIMEOUT, ECANCELED, "cancelled");
 }
 
 const struct smtpprobe_result *
