@@ -230,8 +230,8 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 	}
 	if (dns_servers != NULL && servers_csv(dns_servers, csv, sizeof(csv),
 	    &why) == -1) {
-		set_err(err, errlen, "bad DNS server list (want ADDR[:PORT],... "
-		    "with [IPv6]:PORT)", why);
+		set_err(err, errlen, "bad DNS server list (want "
+		    "ADDR[:PORT],... with [IPv6]:PORT)", why);
 		return NULL;
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
@@ -553,6 +553,22 @@ query_back(struct lookup *lk)
 	return lk->state == LOOKUP_RUNNING;
 }
 
+/* The address bytes of a getaddrinfo node, or NULL if it is neither a
+ * whole IPv4 nor a whole IPv6 socket address. */
+static const void *
+node_addr(const struct ares_addrinfo_node *n)
+{
+	const void	*sa = n->ai_addr;
+
+	if (n->ai_family == AF_INET &&
+	    n->ai_addrlen >= (ares_socklen_t)sizeof(struct sockaddr_in))
+		return &((const struct sockaddr_in *)sa)->sin_addr;
+	if (n->ai_family == AF_INET6 &&
+	    n->ai_addrlen >= (ares_socklen_t)sizeof(struct sockaddr_in6))
+		return &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return NULL;
+}
+
 static void
 addrinfo_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
@@ -568,15 +584,8 @@ addrinfo_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 		lk->addr_status = status;
 		for (n = ai != NULL ? ai->nodes : NULL; n != NULL;
 		    n = n->ai_next) {
-			if (n->ai_family == AF_INET && n->ai_addrlen >=
-			    (ares_socklen_t)sizeof(struct sockaddr_in))
-				src = &((const struct sockaddr_in *)(const void *)
-				    n->ai_addr)->sin_addr;
-			else if (n->ai_family == AF_INET6 && n->ai_addrlen >=
-			    (ares_socklen_t)sizeof(struct sockaddr_in6))
-				src = &((const struct sockaddr_in6 *)
-				    (const void *)n->ai_addr)->sin6_addr;
-			else
+			src = node_addr(n);
+			if (src == NULL)
 				continue;
 			if (lk->family != AF_UNSPEC &&
 			    n->ai_family != lk->family)

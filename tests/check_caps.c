@@ -53,11 +53,13 @@ static const struct row rows[] = {
 	{ "auth_legacy", "250-mx\r\n250 AUTH=PLAIN LOGIN\r\n",
 	    C_AUTH, "PLAIN LOGIN", 0 },
 	{ "auth_both_forms_dedup",
-	    "250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 AUTH=LOGIN PLAIN XOAUTH2\r\n",
+	    "250-mx\r\n250-AUTH PLAIN LOGIN\r\n"
+	    "250 AUTH=LOGIN PLAIN XOAUTH2\r\n",
 	    C_AUTH, "PLAIN LOGIN XOAUTH2", 0 },
 	{ "auth_no_mechs", "250-mx\r\n250 AUTH\r\n", C_AUTH, "", 0 },
 	{ "auth_bad_mechs",
-	    "250-mx\r\n250 AUTH PL\xc3\xa4IN THIS-NAME-IS-LONGER-THAN-20 OK\r\n",
+	    "250-mx\r\n"
+	    "250 AUTH PL\xc3\xa4IN THIS-NAME-IS-LONGER-THAN-20 OK\r\n",
 	    C_AUTH, "OK", 0 },
 	{ "auth_extra_blanks", "250-mx\r\n250 AUTH   plain\t\tlogin  \r\n",
 	    C_AUTH, "PLAIN LOGIN", 0 },
