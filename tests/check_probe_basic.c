@@ -64,7 +64,8 @@ closed_port(void)
 /*
  * A scripted one-connection server: sends greeting, then answers each
  * command line with the next reply (NULL: close; "@hold": answer nothing
- * and wait for the client to go).  Records the commands it saw.
+ * and wait for the client to go; "@150ms" before a reply: send it 150 ms
+ * late).  Records the commands it saw.
  */
 struct script {
 	int		 lfd;
@@ -105,6 +106,13 @@ script_main(void *arg)
 			while (recv(fd, &c, 1, 0) > 0)
 				;
 			break;
+		}
+		if (strncmp(s->replies[k], "@150ms", 6) == 0) {
+			usleep(150 * 1000);
+			(void)send(fd, s->replies[k] + 6,
+			    strlen(s->replies[k] + 6), MSG_NOSIGNAL);
+			k++;
+			continue;
 		}
 		(void)send(fd, s->replies[k], strlen(s->replies[k]),
 		    MSG_NOSIGNAL);
@@ -706,6 +714,44 @@ START_TEST(test_ipv6_ehlo_literal)
 }
 END_TEST
 
+/*
+ * Phase times: a reply 150 ms late is counted in its own phase only, and
+ * the phases add up to the total (each transition ends one phase and
+ * starts the next).
+ */
+START_TEST(test_phase_times)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "@150ms250 hi\r\n", "221 bye\r\n" } };
+	int64_t				 sum = 0;
+	int				 i;
+
+	params_init(&pa, "127.0.0.1", script_start(&s), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_EHLO], 150 * MS);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_EHLO], 1 * SEC);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_BANNER], 140 * MS);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_QUIT], 140 * MS);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_TLS_HANDSHAKE], -1);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_STARTTLS], -1);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_EHLO_TLS], -1);
+	for (i = SMTPPROBE_PHASE_CONNECT; i < SMTPPROBE_PHASE_TOTAL; i++)
+		if (r->phase_us[i] > 0)
+			sum += r->phase_us[i];
+	ck_assert_int_le(sum, r->phase_us[SMTPPROBE_PHASE_TOTAL]);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_TOTAL] - sum, 1 * MS);
+	smtpprobe_free(p);
+	script_end(&s);
+}
+END_TEST
+
 /* Scripted dialogues: one row each. */
 static const struct {
 	const char		*name;
@@ -843,6 +889,7 @@ probe_basic_suite(void)
 	tcase_add_test(tc, test_quit_unanswered);
 	tcase_add_test(tc, test_quit_closed);
 	tcase_add_test(tc, test_ipv6_ehlo_literal);
+	tcase_add_test(tc, test_phase_times);
 	tcase_add_loop_test(tc, test_dialogue, 0, NROWS(dialogues));
 	suite_add_tcase(s, tc);
 	return s;
