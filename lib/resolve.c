@@ -785,6 +785,9 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = family;
 		hints.ai_socktype = SOCK_STREAM;
+		/* c-ares' documented CARES_HOSTS override of /etc/hosts is
+		 * honoured (tests use it). */
+		hints.ai_flags = ARES_AI_ENVHOSTS;
 		ares_getaddrinfo(res->channel, lk->name, NULL, &hints,
 		    addrinfo_done, lk);
 	}

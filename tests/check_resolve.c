@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -442,6 +443,41 @@ START_TEST(test_resolve_deadline_order)
 }
 END_TEST
 
+/*
+ * Names in the hosts file are answered from it, as the system resolver
+ * would (the lab's and many admins' names live there): no DNS query, a
+ * true (non-zero) duration, and still no callback from inside
+ * resolve_lookup().  CARES_HOSTS points c-ares at a test file.
+ */
+START_TEST(test_resolve_hosts_file)
+{
+	char		 path[] = "/tmp/check_resolve_hostsXXXXXX";
+	FILE		*f;
+	int		 fd;
+	struct got	 g;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "192.0.2.77 hosts.fake.test\n2001:db8::77 hosts.fake.test\n"
+	    "192.0.2.1 a.fake.test\n");
+	fclose(f);
+	ck_assert_int_eq(setenv("CARES_HOSTS", path, 1), 0);
+	g = lookup("hosts.fake.test", ADDR, AF_INET, 4 * SEC);
+	ck_assert_msg(g.r.outcome == OK, "%s, %u queries", g.r.detail,
+	    fakedns_queries(dns, NULL, 0));
+	ck_assert_uint_eq(g.r.naddresses, 1);
+	ck_assert_str_eq(g.r.addresses[0], "192.0.2.77");
+	ck_assert_int_gt(g.r.duration_us, 0);
+	g = lookup("hosts.fake.test", ADDR, AF_INET6, 4 * SEC);
+	ck_assert_int_eq(g.r.outcome, OK);
+	ck_assert_str_eq(g.r.addresses[0], "2001:db8::77");
+	ck_assert_uint_eq(fakedns_queries(dns, "hosts.fake.test", 0), 0);
+	unlink(path);
+}
+END_TEST
+
 /* Freeing the resolver answers pending lookups INTERNAL "cancelled". */
 START_TEST(test_resolve_free_pending)
 {
@@ -754,6 +790,7 @@ resolve_suite(void)
 	tcase_add_test(tc, test_resolve_long_name);
 	tcase_add_test(tc, test_resolve_many);
 	tcase_add_test(tc, test_resolve_deadline_order);
+	tcase_add_test(tc, test_resolve_hosts_file);
 	tcase_add_test(tc, test_resolve_free_pending);
 	tcase_add_test(tc, test_resolve_bad_args);
 	tcase_add_loop_test(tc, test_resolve_servers, 0,
