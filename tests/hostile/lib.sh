@@ -51,13 +51,16 @@ rel_now_ms()
 	echo $((t / 1000000))
 }
 
-# rel_free_port: print a TCP port on 127.0.0.1 nobody listens on now.
+# rel_free_port: print a TCP port on 127.0.0.1 nobody uses now (from
+# /proc/net/tcp{,6}: no iproute2 needed).
 rel_free_port()
 {
-	local p n
+	local p n hex
 	for n in $(seq 1 50); do
 		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
+		hex=$(printf ':%04X ' "$p")
+		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		    awk '{ print $2 " " }' | grep -q "$hex"; then
 			echo "$p"
 			return 0
 		fi
