@@ -537,6 +537,20 @@ START_TEST(test_multiline)
 }
 END_TEST
 
+/* A two-line 220 to STARTTLS is a reply, not injected data. */
+START_TEST(test_starttls_multi)
+{
+	struct run	run;
+
+	probe(&run, "starttls-multi", NULL);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->starttls.code, 220);
+	ORDER(&run, "C: STARTTLS", "TLS: ok");
+	POLITE(&run);
+	run_end(&run);
+}
+END_TEST
+
 /* The EHLO reply arrives in two parts: STARTTLS waits for the end. */
 START_TEST(test_ehlo_multi)
 {
@@ -1061,6 +1075,34 @@ START_TEST(test_silent)
 	NOT_SAW(&run, "EARLY");
 	expect_phases(run.r, PH(RESOLVE) | PH(CONNECT) | PH(BANNER) |
 	    PH(TOTAL));
+	run_end(&run);
+}
+END_TEST
+
+/* Silent at a TLS step: timeout in that phase, at the deadline. */
+static const struct {
+	const char		*scenario;
+	enum smtpprobe_mode	 mode;
+	enum smtpprobe_phase	 phase;
+} silents[] = {
+	{ "tlssilent", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE },
+	{ "tlssilent-tls", SMTPPROBE_MODE_TLS, SMTPPROBE_PHASE_TLS_HANDSHAKE },
+	{ "ehlo-tls-silent", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_EHLO_TLS },
+};
+
+START_TEST(test_silent_tls)
+{
+	struct run	run;
+	struct opts	o = { .mode = silents[_i].mode, .timeout = 1 * SEC };
+
+	probe(&run, silents[_i].scenario, &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_TIMEOUT, silents[_i].phase);
+	ck_assert_msg(run.elapsed >= 950 * MS && run.elapsed < 1300 * MS,
+	    "took %lld ms for a 1 s deadline",
+	    (long long)run.elapsed / 1000);
+	ck_assert_int_ge(run.r->phase_us[silents[_i].phase], 0);
 	run_end(&run);
 }
 END_TEST
@@ -2023,6 +2065,7 @@ probe_suite(void)
 	tcase_add_test(tc, test_authplain);
 	tcase_add_test(tc, test_multiline);
 	tcase_add_test(tc, test_ehlo_multi);
+	tcase_add_test(tc, test_starttls_multi);
 	tcase_add_test(tc, test_slow);
 	tcase_add_test(tc, test_drip);
 	tcase_add_test(tc, test_barelf);
@@ -2061,6 +2104,8 @@ probe_suite(void)
 	    (int)(sizeof(resets) / sizeof(resets[0])));
 	tcase_add_test(tc, test_silent);
 	tcase_add_test(tc, test_noread);
+	tcase_add_loop_test(tc, test_silent_tls, 0,
+	    (int)(sizeof(silents) / sizeof(silents[0])));
 	tcase_add_test(tc, test_refused);
 
 	CASE("cert", 15);

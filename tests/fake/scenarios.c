@@ -207,6 +207,19 @@ static const struct server_step s_tlsgarbage[] = {
 	UP_TO_STARTTLS, WAITDATA,
 	RAW("this is not TLS \x00\x01\x02\xff\r\n"), IDLE, END
 };
+static const struct server_step s_starttls_multi[] = {
+	SEND(GREETING), EXPECT("EHLO"), SEND(EHLO_STARTTLS),
+	EXPECT("STARTTLS"), SEND("220-2.0.0 Ready\r\n220 2.0.0 go ahead\r\n"),
+	TLS(TLSGEN_GOOD), EXPECT("EHLO"), SEND(EHLO_TLS), END
+};
+/* Silent at each TLS step: the deadline must end them. */
+static const struct server_step s_tlssilent[] = {
+	UP_TO_STARTTLS, WAITDATA, IDLE, END
+};
+static const struct server_step s_tlssilent_tls[] = { WAITDATA, IDLE, END };
+static const struct server_step s_ehlo_tls_silent[] = {
+	UP_TO_STARTTLS, TLS(TLSGEN_GOOD), EXPECT("EHLO"), IDLE, END
+};
 static const struct server_step s_noread[] = { SEND(GREETING), NOREAD, END };
 static const struct server_step s_tls5xx[] = {
 	UP_TO_STARTTLS, TLS(TLSGEN_GOOD), EXPECT("EHLO"),
@@ -317,6 +330,14 @@ static const struct server_scenario scenarios[] = {
 	{ "tlsalert", "TLS alert after STARTTLS", s_tlsalert, 0 },
 	{ "tlsgarbage", "garbage after STARTTLS", s_tlsgarbage, 0 },
 	{ "noread", "greets, then never reads", s_noread, 4096 },
+	{ "starttls-multi", "STARTTLS answered with a two-line 220",
+	    s_starttls_multi, 0 },
+	{ "tlssilent", "STARTTLS 220, then silent in the handshake",
+	    s_tlssilent, 0 },
+	{ "tlssilent-tls", "implicit TLS, silent in the handshake",
+	    s_tlssilent_tls, 0 },
+	{ "ehlo-tls-silent", "after TLS, EHLO is never answered",
+	    s_ehlo_tls_silent, 0 },
 	{ "tls5xx", "EHLO after TLS answered 554", s_tls5xx, 0 },
 	{ "lastline", "250 STARTTLS as the last EHLO line", s_lastline, 0 },
 	{ "lowercase", "lowercase capabilities", s_lowercase, 0 },
