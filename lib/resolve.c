@@ -40,6 +40,7 @@
 #define RESOLVE_TYPE_MX		15	/* RFC 1035 §3.2.2 */
 #define RESOLVE_TIMEOUT_MS	1000	/* first try; c-ares doubles it */
 #define RESOLVE_TRIES		3
+#define RESOLVE_EDNS_SIZE	1232	/* DNS flag day 2020 */
 
 enum lookup_state {
 	LOOKUP_RUNNING,		/* queries in flight */
@@ -250,9 +251,16 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 	 * Without it c-ares 1.18 retries them and finally reports
 	 * ECONNREFUSED, and the user would read "refused" for a SERVFAIL.
 	 */
-	opts.flags = ARES_FLAG_NOCHECKRESP;
+	opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
+	/*
+	 * EDNS (RFC 6891) with the DNS-flag-day size, so that a large MX set
+	 * comes over UDP; without it c-ares 1.18 takes any reply over 512
+	 * octets for truncated and retries over TCP.  A server that answers
+	 * FORMERR to EDNS is asked again without it by c-ares.
+	 */
+	opts.ednspsz = RESOLVE_EDNS_SIZE;
 	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_FLAGS;
+	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ;
 	if ((rc = ares_init_options(&res->channel, &opts, mask)) !=
 	    ARES_SUCCESS) {
 		set_err(err, errlen, "c-ares", ares_strerror(rc));
@@ -617,12 +625,32 @@ sort_mx(struct smtpprobe_lookup_result *r)
 	}
 }
 
+/*
+ * Where an MX host of this preference goes: the next free entry, or, when
+ * the list is full, the place of the least preferred one if this one is
+ * better (so that the best SMTPPROBE_MAX_MX are kept whatever the order
+ * of the answer); NULL to drop it.
+ */
+static struct smtpprobe_mx *
+mx_slot(struct smtpprobe_lookup_result *r, uint16_t pref)
+{
+	size_t	i, worst = 0;
+
+	if (r->nmx < SMTPPROBE_MAX_MX)
+		return &r->mx[r->nmx++];
+	for (i = 1; i < r->nmx; i++)
+		if (r->mx[i].preference >= r->mx[worst].preference)
+			worst = i;
+	return pref < r->mx[worst].preference ? &r->mx[worst] : NULL;
+}
+
 static void
 mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct lookup			*lk = arg;
 	struct smtpprobe_lookup_result	*r;
 	struct ares_mx_reply		*mx = NULL, *m;
+	struct smtpprobe_mx		*slot;
 	size_t				 nrec = 0, nroot = 0;
 
 	(void)timeouts;
@@ -644,12 +672,11 @@ mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 				nroot++;
 				continue;
 			}
-			if (r->nmx >= SMTPPROBE_MAX_MX)
+			if ((slot = mx_slot(r, m->priority)) == NULL)
 				continue;
-			r->mx[r->nmx].preference = m->priority;
-			smtpprobe_sanitize(r->mx[r->nmx].host,
-			    sizeof(r->mx[0].host), m->host, strlen(m->host));
-			r->nmx++;
+			slot->preference = m->priority;
+			smtpprobe_sanitize(slot->host, sizeof(slot->host),
+			    m->host, strlen(m->host));
 		}
 		/* A null MX is the only MX record (RFC 7505 §3); a "."
 		 * among real hosts is just skipped. */

@@ -137,6 +137,11 @@ setup(void)
 	    NULL), 0);
 	ck_assert_int_eq(fakedns_add(dns, "lo.fake.test", FAKEDNS_A,
 	    "127.0.0.1"), 0);
+	/* A "." among real MX hosts is no null MX (RFC 7505 §3). */
+	ck_assert_int_eq(fakedns_add(dns, "mixnull.fake.test", FAKEDNS_MX,
+	    "0 ."), 0);
+	ck_assert_int_eq(fakedns_add(dns, "mixnull.fake.test", FAKEDNS_MX,
+	    "10 real.mx.fake.test"), 0);
 	memset(&drv, 0, sizeof(drv));
 	drv.res = resolve_new(fakedns_server(dns), sock_cb, &drv, err,
 	    sizeof(err));
@@ -210,6 +215,8 @@ static const struct row rows[] = {
 	    "c.mx.fake.test" }, 0, 0 },
 	{ "nullmx.fake.test", MX, AF_UNSPEC, OK, "null MX", { NULL },
 	    { NULL }, 1, 0 },
+	{ "mixnull.fake.test", MX, AF_UNSPEC, OK, "", { NULL },
+	    { "real.mx.fake.test" }, 0, 0 },
 	{ "a.fake.test", MX, AF_UNSPEC, OK, "no MX record", { NULL },
 	    { NULL }, 0, 1 },
 	{ "a.fake.test", MX | ADDR, AF_INET, OK, "", { "192.0.2.1" },
@@ -288,6 +295,32 @@ START_TEST(test_resolve_mx_preference)
 	ck_assert_uint_eq(g.r.mx[1].preference, 10);
 	ck_assert_uint_eq(g.r.mx[2].preference, 20);
 	ck_assert_uint_eq(g.r.mx[3].preference, 30);
+}
+END_TEST
+
+/* More MX hosts than fit: the best SMTPPROBE_MAX_MX are kept, whatever
+ * order the answer lists them in. */
+START_TEST(test_resolve_mx_many)
+{
+	char		name[64], host[64];
+	struct got	g;
+	size_t		i;
+
+	/* Preferences 200, 190, ..., 10: the best come last. */
+	for (i = 0; i < 20; i++) {
+		snprintf(host, sizeof(host), "%zu mx%02zu.fake.test",
+		    (20 - i) * 10, 20 - i);
+		ck_assert_int_eq(fakedns_add(dns, "many.fake.test", FAKEDNS_MX,
+		    host), 0);
+	}
+	g = lookup("many.fake.test", MX, AF_UNSPEC, 4 * SEC);
+	ck_assert_msg(g.r.outcome == OK, "%s", g.r.detail);
+	ck_assert_uint_eq(g.r.nmx, SMTPPROBE_MAX_MX);
+	for (i = 0; i < SMTPPROBE_MAX_MX; i++) {
+		snprintf(name, sizeof(name), "mx%02zu.fake.test", i + 1);
+		ck_assert_uint_eq(g.r.mx[i].preference, (i + 1) * 10);
+		ck_assert_str_eq(g.r.mx[i].host, name);
+	}
 }
 END_TEST
 
@@ -783,6 +816,7 @@ resolve_suite(void)
 	    (int)(sizeof(rows) / sizeof(rows[0])));
 	tcase_add_test(tc, test_resolve_unspec);
 	tcase_add_test(tc, test_resolve_mx_preference);
+	tcase_add_test(tc, test_resolve_mx_many);
 	tcase_add_test(tc, test_resolve_silent_deadline);
 	tcase_add_test(tc, test_resolve_past_deadline);
 	tcase_add_loop_test(tc, test_resolve_no_packet, 0,

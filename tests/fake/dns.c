@@ -177,6 +177,23 @@ parse_question(const unsigned char *q, size_t len, char *name, size_t
 	return 0;
 }
 
+/*
+ * The largest UDP answer the client takes: 512 octets (RFC 1035 §4.2.1),
+ * or the size an EDNS OPT record right after the question announces
+ * (RFC 6891 §6.2.3; its CLASS field).
+ */
+static size_t
+udp_limit(const unsigned char *q, size_t len, size_t qend)
+{
+	size_t	size;
+
+	if (((q[10] << 8) | q[11]) == 0 || qend + 11 > len || q[qend] != 0 ||
+	    ((q[qend + 1] << 8) | q[qend + 2]) != 41)
+		return 512;
+	size = (size_t)((q[qend + 3] << 8) | q[qend + 4]);
+	return size < 512 ? 512 : size;
+}
+
 static void
 put16(unsigned char *p, unsigned v)
 {
@@ -192,14 +209,16 @@ answer(struct fakedns *d, const unsigned char *q, size_t len,
 {
 	char		 name[256];
 	unsigned	 qtype, rcode = 0, nans = 0;
-	size_t		 qend, o, i, n, rdl;
-	int		 known = 0, silent = 0;
+	size_t		 qend, o, i, n, rdl, limit;
+	int		 known = 0, silent = 0, tc = 0;
 	const struct rule *r;
 
 	if (parse_question(q, len, name, sizeof(name), &qtype, &qend) == -1)
 		return 0;
 	if (qend > room)
 		return 0;
+	if ((limit = udp_limit(q, len, qend)) < room)
+		room = limit;
 	pthread_mutex_lock(&d->mu);
 	d->nqueries++;
 	if (d->nlog < MAX_LOG) {
@@ -231,8 +250,14 @@ answer(struct fakedns *d, const unsigned char *q, size_t len,
 		    (r->kind == FAKEDNS_AAAA && qtype == QTYPE_AAAA) ||
 		    (r->kind == FAKEDNS_MX && qtype == QTYPE_MX)))
 			continue;
-		if (o + 12 + 2 + 256 > room)
+		/* An answer that does not fit: truncated (RFC 1035 §4.1.1
+		 * TC); there is no TCP here, so the client will fail. */
+		rdl = r->kind == FAKEDNS_A ? 4 : r->kind == FAKEDNS_AAAA ? 16 :
+		    2 + strlen(r->host) + 2;
+		if (o + 12 + rdl > room) {
+			tc = 1;
 			break;
+		}
 		put16(out + o, 0xc00c);		/* the question's name */
 		put16(out + o + 2, qtype);
 		put16(out + o + 4, 1);		/* IN */
@@ -259,7 +284,8 @@ answer(struct fakedns *d, const unsigned char *q, size_t len,
 	if (silent)
 		return 0;
 	/* QR, the query's opcode and RD, AA, RA, rcode. */
-	out[2] = (unsigned char)(0x80 | (q[2] & 0x79) | 0x04);
+	out[2] = (unsigned char)(0x80 | (q[2] & 0x79) | 0x04 |
+	    (tc ? 0x02 : 0));
 	out[3] = (unsigned char)(0x80 | rcode);
 	put16(out + 4, 1);
 	put16(out + 6, nans);

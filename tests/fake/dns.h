@@ -8,7 +8,9 @@
  * null MX, RFC 7505), or NXDOMAIN, SERVFAIL, or silence (never answer)
  * for every query type.  A name with rules but none of the asked type gets
  * NOERROR with no answer (NODATA); a name without rules gets NXDOMAIN.
- * Names compare case-insensitively, a trailing dot ignored.
+ * Names compare case-insensitively, a trailing dot ignored.  UDP only:
+ * an answer larger than the query allows (512 octets, or its EDNS size)
+ * is sent truncated (TC), and the client's TCP retry is refused.
  */
 #ifndef TESTS_FAKE_DNS_H
 #define TESTS_FAKE_DNS_H
