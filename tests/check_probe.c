@@ -649,6 +649,22 @@ START_TEST(test_quitclose)
 }
 END_TEST
 
+/* A server that never answers QUIT does not turn a finished dialogue
+ * into a timeout, nor hold the probe until its deadline. */
+START_TEST(test_quitsilent)
+{
+	struct run	run;
+	struct opts	o = { .mode = SMTPPROBE_MODE_PLAIN };
+
+	probe(&run, "quitsilent", &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_int_eq(run.r->quit.code, 0);
+	EXPECT_FAST(&run);
+	SAW(&run, "C: QUIT");
+	run_end(&run);
+}
+END_TEST
+
 /* ---- rejections -------------------------------------------------------- */
 
 START_TEST(test_deny)
@@ -2071,6 +2087,7 @@ probe_suite(void)
 	tcase_add_test(tc, test_barelf);
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_quitclose);
+	tcase_add_test(tc, test_quitsilent);
 
 	CASE("rejected", 15);
 	tcase_add_test(tc, test_deny);

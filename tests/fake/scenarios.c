@@ -141,6 +141,10 @@ static const struct server_step s_quitclose[] = {
 	SEND(GREETING), EXPECT("EHLO"), SEND(EHLO_NOTLS), EXPECT_RAW("QUIT"),
 	CLOSE, END
 };
+static const struct server_step s_quitsilent[] = {
+	SEND(GREETING), EXPECT("EHLO"), SEND(EHLO_NOTLS), EXPECT_RAW("QUIT"),
+	IDLE, END
+};
 static const struct server_step s_reset[] = {
 	SEND(GREETING), EXPECT("EHLO"), RESET, END
 };
@@ -306,6 +310,8 @@ static const struct server_scenario scenarios[] = {
 	    s_close_tls_banner, 0 },
 	{ "quitclose", "closes on QUIT without a 221 (no STARTTLS)",
 	    s_quitclose, 0 },
+	{ "quitsilent", "never answers QUIT, keeps the connection",
+	    s_quitsilent, 0 },
 	{ "reset", "RST when EHLO arrives", s_reset, 0 },
 	{ "reset-accept", "RST right after accept, before any byte",
 	    s_reset_accept, 0 },
