@@ -398,6 +398,57 @@ START_TEST(test_run_silent)
 }
 END_TEST
 
+/* The watchdog: a plugin frozen (SIGSTOP) past -t still answers with a
+ * status line the moment it runs again, in the --timeout-state. */
+START_TEST(test_run_watchdog)
+{
+	const char	*argv[16];
+	struct timespec	 ts;
+	char		 out[512];
+	size_t		 len = 0;
+	ssize_t		 r;
+	int		 fds[2], st;
+	pid_t		 pid;
+
+	argv[0] = check_build_path("check_smtp_ports");
+	argv[1] = "-H";
+	argv[2] = "127.0.0.1";
+	argv[3] = "-P";
+	argv[4] = P("%u", port_of("silent"));
+	argv[5] = "-t";
+	argv[6] = "1";
+	argv[7] = "--timeout-state";
+	argv[8] = "unknown";
+	argv[9] = NULL;
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		exec_args(argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	ts.tv_sec = 0;
+	ts.tv_nsec = 300 * 1000 * 1000;
+	nanosleep(&ts, NULL);		/* well inside its -t */
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	ts.tv_sec = 1;
+	ts.tv_nsec = 0;
+	nanosleep(&ts, NULL);		/* -t passes while it is frozen */
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	while (len < sizeof(out) - 1 &&
+	    (r = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)r;
+	out[len] = '\0';
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 3);
+	ck_assert_msg(strcmp(out, "SMTP PORTS UNKNOWN - check_smtp_ports did "
+	    "not finish within 1.0s (watchdog)\n") == 0, "%s", out);
+}
+END_TEST
+
 START_TEST(test_run_authplain)
 {
 	plugin_run("-H", "127.0.0.1", "-P", P("%u/starttls",
@@ -716,6 +767,7 @@ plugin_run_suite(void)
 	tcase_add_test(tc, test_run_refused);
 	tcase_add_test(tc, test_run_silent);
 	tcase_add_test(tc, test_run_authplain);
+	tcase_add_test(tc, test_run_watchdog);
 	tcase_add_test(tc, test_run_failures);
 	tcase_add_test(tc, test_run_many);
 	tcase_add_test(tc, test_run_usage);
