@@ -377,8 +377,21 @@ output_long(const struct plugin_config *cfg, const struct report *rep,
 		buf_putc(out, '\n');
 		return;
 	}
-	if (it->nreasons == 0)
-		buf_puts(out, smtpprobe_mode_name(it->spec.mode));
+	if (it->nreasons == 0) {
+		/* Nothing to complain about: say what was shown to work. */
+		switch (it->spec.mode) {
+		case SMTPPROBE_MODE_STARTTLS:
+			buf_puts(out, "STARTTLS ok");
+			break;
+		case SMTPPROBE_MODE_TLS:
+			buf_puts(out, "implicit TLS ok");
+			break;
+		default:
+			buf_puts(out, (r->caps.flags & SMTPPROBE_CAP_STARTTLS) ?
+			    "SMTP ok, STARTTLS offered" : "SMTP ok");
+			break;
+		}
+	}
 	buf_printf(out, " (%s", smtpprobe_policy_name(it->spec.policy));
 	if (r->connected || r->tls_up)
 		output_facts(rep, it, out);

@@ -202,7 +202,7 @@ START_TEST(test_output_nagios)
 	for (p = text; *p != '\0'; p++)
 		lines += *p == '\n';
 	ck_assert_uint_eq(lines, 4);	/* status + one line per port - 1 */
-	ck_assert_ptr_nonnull(strstr(text, "\n587/starttls OK: starttls "
+	ck_assert_ptr_nonnull(strstr(text, "\n587/starttls OK: STARTTLS ok "
 	    "(required, 4ms, TLSv1.3 TLS_AES_256_GCM_SHA384, cert "
 	    "mail.example.org valid 61 days, AUTH PLAIN LOGIN, 192.0.2.1)"));
 	ck_assert_ptr_nonnull(strstr(text, "\n2525/starttls OK: not offered"));
