@@ -58,6 +58,7 @@ struct loop_lookup {
 	struct smtpprobe_loop	*loop;
 	char			*name;
 	int			 family;
+	int64_t			 deadline;
 	int			 shared;	/* in the hash table */
 	size_t			 bucket;
 	struct loop_lookup	*hprev, *hnext;
@@ -477,6 +478,7 @@ lookup_start(struct smtpprobe_loop *l, const char *name, unsigned what,
 	}
 	lk->loop = l;
 	lk->family = family;
+	lk->deadline = deadline;
 	if (resolve_lookup(l->res, name, what, family, smtpprobe_now(),
 	    deadline, lookup_done, lk) == -1) {
 		snprintf(l->error, sizeof(l->error), "cannot start a lookup");
@@ -506,9 +508,16 @@ lookup_join(struct smtpprobe_loop *l, struct loop_probe *lp)
 
 	if (lp->lookup != NULL)
 		return 0;
+	/*
+	 * Join a lookup that will not give up before this probe does; a
+	 * newer one (with a later deadline) is found first, as lookups are
+	 * added at the head of their chain.
+	 */
 	for (lk = l->hash[lookup_hash(name, family)]; lk != NULL;
 	    lk = lk->hnext)
-		if (lk->family == family && strcasecmp(lk->name, name) == 0)
+		if (lk->family == family &&
+		    lk->deadline >= probe_deadline(lp->p) &&
+		    strcasecmp(lk->name, name) == 0)
 			break;
 	if (lk == NULL && (lk = lookup_start(l, name, SMTPPROBE_LOOKUP_ADDR,
 	    family, probe_deadline(lp->p), 1)) == NULL)

@@ -373,6 +373,46 @@ START_TEST(test_dead_resolver)
 }
 END_TEST
 
+/* Probes of one name share a lookup only if it lasts as long as they do:
+ * a later deadline is not cut short by an earlier probe's. */
+static void
+on_done_keep(struct smtpprobe *p, void *arg)
+{
+	(void)p;
+	(*(int *)arg)++;
+}
+
+START_TEST(test_lookup_deadlines)
+{
+	struct smtpprobe_loop		*l;
+	struct smtpprobe		*early, *late;
+	const struct smtpprobe_result	*r;
+	char				 dns[64];
+	uint16_t			 port;
+	int				 ufd = listen_on(SOCK_DGRAM, &port), n = 0;
+
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", (unsigned)port);
+	l = mkloop(dns, 0);
+	early = mkprobe("mail.example.org", 25, 200 * MS);
+	late = mkprobe("mail.example.org", 25, 700 * MS);
+	ck_assert_int_eq(smtpprobe_loop_add(l, early, on_done_keep, &n), 0);
+	ck_assert_int_eq(smtpprobe_loop_add(l, late, on_done_keep, &n), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(n, 2);
+	r = smtpprobe_result(early);
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_TOTAL], 600 * MS);
+	r = smtpprobe_result(late);
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_int_eq(r->phase, SMTPPROBE_PHASE_RESOLVE);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_TOTAL], 650 * MS);
+	smtpprobe_free(early);
+	smtpprobe_free(late);
+	smtpprobe_loop_free(l);
+	close(ufd);
+}
+END_TEST
+
 static void
 on_lookup(const struct smtpprobe_lookup_result *r, void *arg)
 {
@@ -446,6 +486,7 @@ loop_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_probe_by_name);
 	tcase_add_test(tc, test_dead_resolver);
+	tcase_add_test(tc, test_lookup_deadlines);
 	tcase_add_test(tc, test_lookup_literal);
 	tcase_add_test(tc, test_bad_dns_servers);
 	suite_add_tcase(s, tc);
