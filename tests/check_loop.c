@@ -389,8 +389,9 @@ START_TEST(test_lookup_deadlines)
 	const struct smtpprobe_result	*r;
 	char				 dns[64];
 	uint16_t			 port;
-	int				 ufd = listen_on(SOCK_DGRAM, &port), n = 0;
+	int				 ufd, n = 0;
 
+	ufd = listen_on(SOCK_DGRAM, &port);
 	snprintf(dns, sizeof(dns), "127.0.0.1:%u", (unsigned)port);
 	l = mkloop(dns, 0);
 	early = mkprobe("mail.example.org", 25, 200 * MS);
