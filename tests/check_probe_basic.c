@@ -21,6 +21,7 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "sock.h"
 
 #define SEC	INT64_C(1000000)
 #define MS	INT64_C(1000)
@@ -850,6 +851,73 @@ START_TEST(test_dialogue)
 }
 END_TEST
 
+/* ---- socket helpers (lib/sock.c) ------------------------------------ */
+
+static const struct {
+	int			 err;
+	int			 connected;
+	enum smtpprobe_outcome	 want;
+} errno_rows[] = {
+	{ ECONNREFUSED, 0, SMTPPROBE_OUTCOME_REFUSED },
+	{ ECONNRESET, 0, SMTPPROBE_OUTCOME_RESET },
+	{ ECONNRESET, 1, SMTPPROBE_OUTCOME_RESET },
+	{ EPIPE, 1, SMTPPROBE_OUTCOME_CLOSED },
+	{ ETIMEDOUT, 0, SMTPPROBE_OUTCOME_TIMEOUT },
+	{ EHOSTUNREACH, 0, SMTPPROBE_OUTCOME_UNREACHABLE },
+	{ ENETUNREACH, 0, SMTPPROBE_OUTCOME_UNREACHABLE },
+	{ EHOSTUNREACH, 1, SMTPPROBE_OUTCOME_UNREACHABLE },
+	{ EACCES, 0, SMTPPROBE_OUTCOME_UNREACHABLE },
+	{ EMFILE, 0, SMTPPROBE_OUTCOME_INTERNAL },
+	{ ENOBUFS, 1, SMTPPROBE_OUTCOME_INTERNAL },
+};
+
+START_TEST(test_errno_outcome)
+{
+	ck_assert_msg(sock_errno_outcome(errno_rows[_i].err,
+	    errno_rows[_i].connected) == errno_rows[_i].want,
+	    "errno %d (%s), connected %d: %s", errno_rows[_i].err,
+	    strerror(errno_rows[_i].err), errno_rows[_i].connected,
+	    smtpprobe_outcome_name(sock_errno_outcome(errno_rows[_i].err,
+	    errno_rows[_i].connected)));
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	int		 family;	/* 0: rejected */
+} addr_rows[] = {
+	{ "127.0.0.1", AF_INET },
+	{ "192.0.2.25", AF_INET },
+	{ "::1", AF_INET6 },
+	{ "2001:db8::25", AF_INET6 },
+	{ "::ffff:192.0.2.1", AF_INET6 },
+	{ "[::1]", 0 },
+	{ "::1%lo", 0 },
+	{ "127.1", 0 },
+	{ "1.2.3.256", 0 },
+	{ "", 0 },
+	{ " 127.0.0.1", 0 },
+	{ "mail.example.org", 0 },
+};
+
+START_TEST(test_addr_parse)
+{
+	struct sock_addr	sa;
+	int			r;
+
+	r = sock_addr_parse(&sa, addr_rows[_i].text, 25);
+	if (addr_rows[_i].family == 0) {
+		ck_assert_msg(r == -1, "\"%s\" accepted", addr_rows[_i].text);
+		return;
+	}
+	ck_assert_msg(r == 0, "\"%s\" rejected", addr_rows[_i].text);
+	ck_assert_int_eq(sa.family, addr_rows[_i].family);
+	ck_assert_int_eq(sa.ss.ss_family, addr_rows[_i].family);
+	ck_assert_uint_eq(sa.len, addr_rows[_i].family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+}
+END_TEST
+
 #define NROWS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -862,6 +930,11 @@ probe_basic_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_bad_params, 0, NROWS(bad_params));
 	tcase_add_test(tc, test_null_args);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sock");
+	tcase_add_loop_test(tc, test_errno_outcome, 0, NROWS(errno_rows));
+	tcase_add_loop_test(tc, test_addr_parse, 0, NROWS(addr_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("connect");
