@@ -73,20 +73,26 @@ struct script {
 	const char	*greeting;
 	const char	*replies[8];
 	char		 seen[1024];
+	char		 peer[64];	/* the client's address */
 	pthread_t	 thr;
 };
 
 static void *
 script_main(void *arg)
 {
-	struct script	*s = arg;
-	char		 line[512], c;
-	size_t		 n, k = 0;
-	ssize_t		 r;
-	int		 fd;
+	struct script		*s = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 line[512], c;
+	size_t			 n, k = 0;
+	ssize_t			 r;
+	int			 fd;
 
-	if ((fd = accept(s->lfd, NULL, NULL)) == -1)
+	if ((fd = accept(s->lfd, (struct sockaddr *)&ss, &sl)) == -1)
 		return NULL;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    s->peer, sizeof(s->peer));
 	if (s->greeting != NULL)
 		(void)send(fd, s->greeting, strlen(s->greeting), MSG_NOSIGNAL);
 	for (;;) {
@@ -753,6 +759,46 @@ START_TEST(test_phase_times)
 }
 END_TEST
 
+/* The source address is bound before connecting; one of the other
+ * family leaves no usable address. */
+START_TEST(test_source_address)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
+
+	params_init(&pa, "127.0.0.1", script_start(&s), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.source_address = "127.0.0.2";
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	smtpprobe_free(p);
+	script_end(&s);
+	ck_assert_str_eq(s.peer, "127.0.0.2");
+
+	pa.source_address = "::1";
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()), SMTPPROBE_DONE);
+	r = smtpprobe_result(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_RESOLVE_FAILED, SMTPPROBE_PHASE_RESOLVE);
+	smtpprobe_free(p);
+
+	/* Not an address of this machine: our problem, not the server's. */
+	pa.source_address = "192.0.2.77";
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_INTERNAL, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_ptr_nonnull(strstr(r->detail, "source address"));
+	smtpprobe_free(p);
+}
+END_TEST
+
 /* Scripted dialogues: one row each. */
 static const struct {
 	const char		*name;
@@ -954,6 +1000,7 @@ probe_basic_suite(void)
 	tcase_add_test(tc, test_literal_family);
 	tcase_add_test(tc, test_second_address);
 	tcase_add_test(tc, test_dropped_first_address);
+	tcase_add_test(tc, test_source_address);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dialogue");
