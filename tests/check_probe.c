@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/x509_vfy.h>
+
 #include "suite.h"
 #include "smtpprobe.h"
 #include "fake/dns.h"
@@ -1404,30 +1406,51 @@ static const struct {
 	enum smtpprobe_outcome	 outcome;
 	unsigned		 flags;		/* SMTPPROBE_VERIFY_* */
 	const char		*cn;
+	int			 verr;		/* an X509_V_ERR_* */
 } certs[] = {
 	{ "expired", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_CERT_EXPIRED,
-	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test" },
+	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test",
+	    X509_V_ERR_CERT_HAS_EXPIRED },
 	{ "expired-tls", SMTPPROBE_MODE_TLS, SMTPPROBE_OUTCOME_CERT_EXPIRED,
-	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test" },
+	    SMTPPROBE_VERIFY_EXPIRED, "mail.fake.test",
+	    X509_V_ERR_CERT_HAS_EXPIRED },
 	{ "notyetvalid", SMTPPROBE_MODE_STARTTLS,
 	    SMTPPROBE_OUTCOME_CERT_NOT_YET_VALID,
-	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test" },
+	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test",
+	    X509_V_ERR_CERT_NOT_YET_VALID },
 	{ "notyetvalid-tls", SMTPPROBE_MODE_TLS,
 	    SMTPPROBE_OUTCOME_CERT_NOT_YET_VALID,
-	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test" },
+	    SMTPPROBE_VERIFY_NOT_YET_VALID, "mail.fake.test",
+	    X509_V_ERR_CERT_NOT_YET_VALID },
 	{ "selfsigned", SMTPPROBE_MODE_STARTTLS,
 	    SMTPPROBE_OUTCOME_CERT_UNTRUSTED, SMTPPROBE_VERIFY_UNTRUSTED,
-	    "mail.fake.test" },
+	    "mail.fake.test", X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT },
 	{ "selfsigned-tls", SMTPPROBE_MODE_TLS,
 	    SMTPPROBE_OUTCOME_CERT_UNTRUSTED, SMTPPROBE_VERIFY_UNTRUSTED,
-	    "mail.fake.test" },
+	    "mail.fake.test", X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT },
+	/* The verify name is the IP literal: an IP SAN mismatch. */
 	{ "wrongname", SMTPPROBE_MODE_STARTTLS,
 	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH,
-	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test" },
+	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test",
+	    X509_V_ERR_IP_ADDRESS_MISMATCH },
 	{ "wrongname-tls", SMTPPROBE_MODE_TLS,
 	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH,
-	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test" },
+	    SMTPPROBE_VERIFY_NAME_MISMATCH, "other.fake.test",
+	    X509_V_ERR_IP_ADDRESS_MISMATCH },
 };
+
+/* Is err among the recorded verification errors? */
+static int
+has_verify_error(const struct smtpprobe_cert *c, int err)
+{
+	int	i;
+
+	for (i = 0; i < c->nverify_errors && i < SMTPPROBE_MAX_VERIFY_ERRORS;
+	    i++)
+		if (c->verify_errors[i] == err)
+			return 1;
+	return 0;
+}
 
 /* The handshake completes, every fact is reported, the verdict is the
  * certificate's; the verify name is the IP literal (IP SAN). */
@@ -1449,6 +1472,10 @@ START_TEST(test_cert)
 	    "verify flags 0x%x, want 0x%x", r->cert.verify_flags,
 	    certs[_i].flags);
 	ck_assert_int_ge(r->cert.nverify_errors, 1);
+	ck_assert_msg(has_verify_error(&r->cert, certs[_i].verr),
+	    "X509_V_ERR %d not recorded (first %d, %d errors)",
+	    certs[_i].verr, r->cert.verify_errors[0],
+	    r->cert.nverify_errors);
 	ck_assert(r->cert.verify_text[0] != '\0');
 	if (certs[_i].flags == SMTPPROBE_VERIFY_EXPIRED)
 		ck_assert(r->cert.not_after < now - 29 * 86400);
@@ -1482,6 +1509,10 @@ START_TEST(test_cert_precedence)
 	ck_assert_uint_eq(run.r->cert.verify_flags, SMTPPROBE_VERIFY_EXPIRED |
 	    SMTPPROBE_VERIFY_NAME_MISMATCH);
 	ck_assert_int_ge(run.r->cert.nverify_errors, 2);
+	ck_assert(has_verify_error(&run.r->cert,
+	    X509_V_ERR_CERT_HAS_EXPIRED));
+	ck_assert(has_verify_error(&run.r->cert,
+	    X509_V_ERR_HOSTNAME_MISMATCH));
 	run_end(&run);
 
 	probe(&run, "selfsigned", &o);
