@@ -18,6 +18,10 @@
  *   TLS: failed REASON | TLS: not a handshake ... | TLS: eof ...
  *   close: client | server | reset | error ...
  * Bytes outside printable ASCII are logged as \xHH.
+ *
+ * The log goes through a 1 MiB pipe and the child blocks when it is full
+ * (never drops a line): a test that makes thousands of connections calls
+ * fake_poll() or fake_wait() as it goes.
  */
 #ifndef FAKE_FAKE_H
 #define FAKE_FAKE_H
