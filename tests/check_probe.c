@@ -1043,29 +1043,41 @@ END_TEST
 
 /*
  * SIGPIPE is never raised: the server resets right after the greeting
- * (the client's EHLO goes to a reset socket) and right after the
- * STARTTLS 220 (the ClientHello goes through the TLS BIO to a reset
- * socket).  SIGPIPE has its default action here, so a raised one kills
- * the test.
+ * (the client's EHLO goes to a reset socket), right after the STARTTLS 220
+ * (the ClientHello goes through the TLS BIO), after a partial greeting
+ * (the read consumes the error, so a later write gets EPIPE), and inside
+ * TLS (a cleanup close_notify would get EPIPE).  SIGPIPE has its default
+ * action here, so a raised one kills the test.
  */
 static const struct {
 	const char		*scenario;
+	enum smtpprobe_mode	 mode;
+	enum smtpprobe_phase	 phase;
 } resets[] = {
-	{ "reset-greeting" },
-	{ "reset-starttls" },
+	{ "reset-greeting", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_COUNT },
+	{ "reset-starttls", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_COUNT },
+	{ "reset-partial", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_PHASE_BANNER },
+	{ "reset-ehlo-tls", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_PHASE_EHLO_TLS },
+	{ "reset-tls-banner", SMTPPROBE_MODE_TLS, SMTPPROBE_PHASE_BANNER },
 };
 
 START_TEST(test_sigpipe)
 {
 	struct run	run;
+	struct opts	o = { .mode = resets[_i].mode };
 	int		i;
 
 	for (i = 0; i < 5; i++) {	/* timing varies: a few times */
-		probe(&run, resets[_i].scenario, NULL);
+		probe(&run, resets[_i].scenario, &o);
 		ck_assert_msg(run.r->outcome == SMTPPROBE_OUTCOME_RESET,
 		    "%s: %s in %s (%s)", resets[_i].scenario,
 		    oname(run.r->outcome), pname(run.r->phase),
 		    run.r->detail);
+		if (resets[_i].phase != SMTPPROBE_PHASE_COUNT)
+			ck_assert_msg(run.r->phase == resets[_i].phase,
+			    "%s: phase %s", resets[_i].scenario,
+			    pname(run.r->phase));
 		EXPECT_FAST(&run);
 		run_end(&run);
 	}

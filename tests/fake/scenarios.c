@@ -155,6 +155,20 @@ static const struct server_step s_reset_greeting[] = {
 static const struct server_step s_reset_starttls[] = {
 	UP_TO_STARTTLS, RESET, END
 };
+/* RST inside TLS: a client that cleans up with SSL_shutdown() writes
+ * close_notify to a socket whose error its read already consumed: EPIPE,
+ * and SIGPIPE unless the BIO sends with MSG_NOSIGNAL. */
+static const struct server_step s_reset_ehlo_tls[] = {
+	UP_TO_STARTTLS, TLS(TLSGEN_GOOD), EXPECT("EHLO"), RESET, END
+};
+static const struct server_step s_reset_tls_banner[] = {
+	TLS(TLSGEN_GOOD), RESET, END
+};
+/* Part of a greeting, then RST: the read after the data consumes the
+ * error, so any later write gets EPIPE. */
+static const struct server_step s_reset_partial[] = {
+	SEND("220-mail.fake.test ESMTP\r\n"), RESET, END
+};
 static const struct server_step s_garbage[] = {
 	RAW("\x8f\x03garbage \x00\x01\x02 this is not SMTP\r\n"), IDLE, END
 };
@@ -319,6 +333,12 @@ static const struct server_scenario scenarios[] = {
 	    s_reset_greeting, 0 },
 	{ "reset-starttls", "RST right after the STARTTLS 220",
 	    s_reset_starttls, 0 },
+	{ "reset-ehlo-tls", "RST when EHLO arrives after TLS",
+	    s_reset_ehlo_tls, 0 },
+	{ "reset-tls-banner", "implicit TLS, RST after the handshake",
+	    s_reset_tls_banner, 0 },
+	{ "reset-partial", "first greeting line, then RST",
+	    s_reset_partial, 0 },
 	{ "garbage", "non-SMTP bytes instead of a greeting", s_garbage, 0 },
 	{ "injection", "data behind the STARTTLS 220 (CVE-2011-0411)",
 	    s_injection, 0 },
