@@ -799,6 +799,47 @@ START_TEST(test_source_address)
 }
 END_TEST
 
+/* The transcript is bounded (64 KiB) even when every byte of a large
+ * reply has to be escaped; the reply itself is within the parser's
+ * bounds, so the probe is ok. */
+START_TEST(test_trace_bounded)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s;
+	static char			 big[127 * 405 + 16];
+	size_t				 i, n = 0;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 127; i++) {
+		memcpy(big + n, i + 1 < 127 ? "250-" : "250 ", 4);
+		memset(big + n + 4, 0xff, 399);
+		memcpy(big + n + 403, "\r\n", 2);
+		n += 405;
+	}
+	big[n] = '\0';
+	s.greeting = "220 ok\r\n";
+	s.replies[0] = big;
+	s.replies[1] = "221 bye\r\n";
+	params_init(&pa, "127.0.0.1", script_start(&s), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.flags = SMTPPROBE_F_TRACE;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ck_assert_ptr_nonnull(r->transcript);
+	ck_assert_uint_le(strlen(r->transcript), 64 * 1024);
+	ck_assert_ptr_nonnull(strcasestr(r->transcript, "S: 250-\\xff"));
+	/* The reply text is sanitised too. */
+	ck_assert_ptr_nonnull(strcasestr(r->ehlo.text, "\\xff"));
+	ck_assert_ptr_null(strchr(r->ehlo.text, '\xff'));
+	smtpprobe_free(p);
+	script_end(&s);
+}
+END_TEST
+
 /* Scripted dialogues: one row each. */
 static const struct {
 	const char		*name;
@@ -1010,6 +1051,7 @@ probe_basic_suite(void)
 	tcase_add_test(tc, test_quit_closed);
 	tcase_add_test(tc, test_ipv6_ehlo_literal);
 	tcase_add_test(tc, test_phase_times);
+	tcase_add_test(tc, test_trace_bounded);
 	tcase_add_loop_test(tc, test_dialogue, 0, NROWS(dialogues));
 	suite_add_tcase(s, tc);
 	return s;
