@@ -262,6 +262,7 @@ probe(struct run *run, const char *scenario, const struct opts *o)
 static void
 expect_phases(const struct smtpprobe_result *r, unsigned mask)
 {
+	int64_t	sum;
 	int	i;
 
 	for (i = 0; i < SMTPPROBE_PHASE_COUNT; i++) {
@@ -275,6 +276,13 @@ expect_phases(const struct smtpprobe_result *r, unsigned mask)
 			    (long long)r->phase_us[i]);
 	}
 	ck_assert(r->phase_us[SMTPPROBE_PHASE_TOTAL] >= 0);
+	/* The phases follow each other: together no longer than total. */
+	for (i = 0, sum = 0; i < SMTPPROBE_PHASE_TOTAL; i++)
+		if (r->phase_us[i] > 0)
+			sum += r->phase_us[i];
+	ck_assert_msg(sum <= r->phase_us[SMTPPROBE_PHASE_TOTAL],
+	    "phases add up to %lld us, total %lld us", (long long)sum,
+	    (long long)r->phase_us[SMTPPROBE_PHASE_TOTAL]);
 	for (i = 0; i < SMTPPROBE_PHASE_TOTAL; i++)
 		ck_assert_msg(r->phase_us[i] <=
 		    r->phase_us[SMTPPROBE_PHASE_TOTAL],
@@ -589,6 +597,9 @@ START_TEST(test_drip)
 	probe(&run, "drip", NULL);
 	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
 	ck_assert_str_eq(run.r->banner.text, "mail.fake.test ESMTP fakesmtp");
+	/* 35 bytes, 10 ms apart. */
+	ck_assert_int_ge(run.r->phase_us[SMTPPROBE_PHASE_BANNER], 300 * MS);
+	expect_phases(run.r, PH_STARTTLS_ALL);
 	POLITE(&run);
 	run_end(&run);
 }
