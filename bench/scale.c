@@ -5,10 +5,14 @@
  * /probe fan-out drives them, measured from inside the process.
  *
  *   scale -p PORT[,PORT...] [-a ADDR] [-m plain|starttls|tls] [-n N]
- *         [-r ROUNDS] [-c CAFILE] [-k] [-t SECONDS] [-H VERIFYNAME]
+ *         [-r ROUNDS] [-j THREADS] [-c CAFILE] [-k] [-t SECONDS]
+ *         [-H VERIFYNAME]
  *
  * Each round adds N probes at once (ports used round robin, so several
  * listeners spread the 4-tuples) and runs the loop until all are done.
+ * With -j, THREADS threads share one context and each drives its own
+ * loop with N / THREADS of the probes (one event loop per core, as the
+ * exporter's prober does).
  * Per round it prints one line of key=value figures:
  *
  *   round=1 n=10000 mode=plain wall_ms=812 cpu_ms=640 cpu_us_per_probe=64
@@ -25,6 +29,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +37,8 @@
 
 #include "smtpprobe.h"
 
-#define SCALE_MAX_PORTS	64
+#define SCALE_MAX_PORTS		64
+#define SCALE_MAX_THREADS	64
 
 int	main(int, char **);
 
@@ -41,6 +47,30 @@ struct scale_stats {
 	size_t			 ok;
 	size_t			 by_outcome[SMTPPROBE_OUTCOME_COUNT];
 	char			 first_fail[320];
+};
+
+/* What every probe of a run shares (read-only while threads run). */
+struct scale_opts {
+	struct smtpprobe_ctx	*ctx;
+	const char		*addr;
+	const char		*ca;
+	const char		*vname;
+	uint16_t		 ports[SCALE_MAX_PORTS];
+	size_t			 nports;
+	int			 mode;
+	int			 no_verify;
+	unsigned long		 timeout_s;
+};
+
+/* One thread's share of a round. */
+struct scale_job {
+	const struct scale_opts	*o;
+	size_t			 first;		/* index of its first probe */
+	size_t			 count;
+	int64_t			 t0;
+	struct scale_stats	 st;
+	int			 failed;	/* a call failed: err */
+	char			 err[256];
 };
 
 static void
@@ -139,40 +169,97 @@ probe_done(struct smtpprobe *p, void *arg)
 	smtpprobe_free(p);
 }
 
+/*
+ * Drive job->count probes to completion in a loop of this thread's own.
+ * Sets job->failed and job->err if a library call fails.
+ */
+static void *
+scale_thread(void *arg)
+{
+	struct scale_job	*job = arg;
+	const struct scale_opts	*o = job->o;
+	struct smtpprobe_params	 params;
+	struct smtpprobe_loop	*loop;
+	struct smtpprobe	*p;
+	size_t			 i;
+
+	if ((loop = smtpprobe_loop_new(o->ctx, NULL, job->err,
+	    sizeof(job->err))) == NULL) {
+		job->failed = 1;
+		return NULL;
+	}
+	for (i = job->first; i < job->first + job->count; i++) {
+		memset(&params, 0, sizeof(params));
+		params.host = o->addr;
+		params.port = o->ports[i % o->nports];
+		params.mode = (enum smtpprobe_mode)o->mode;
+		params.deadline = job->t0 + (int64_t)o->timeout_s * 1000000;
+		params.ca_file = o->ca;
+		params.verify_name = o->vname;
+		params.ehlo_name = "bench.smtp-ports.test";
+		if (o->no_verify)
+			params.flags |= SMTPPROBE_F_INSECURE_NO_VERIFY;
+		if ((p = smtpprobe_new(o->ctx, &params, job->err,
+		    sizeof(job->err))) == NULL) {
+			job->failed = 1;
+			break;
+		}
+		if (smtpprobe_loop_add(loop, p, probe_done, &job->st) == -1) {
+			snprintf(job->err, sizeof(job->err), "loop_add: %s",
+			    smtpprobe_loop_error(loop));
+			smtpprobe_free(p);
+			job->failed = 1;
+			break;
+		}
+	}
+	while (smtpprobe_loop_pending(loop) > 0)
+		if (smtpprobe_loop_run(loop, 1000) == -1) {
+			snprintf(job->err, sizeof(job->err), "loop: %s",
+			    smtpprobe_loop_error(loop));
+			job->failed = 1;
+			break;
+		}
+	smtpprobe_loop_free(loop);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct smtpprobe_params	 params;
-	struct smtpprobe_ctx	*ctx;
-	struct smtpprobe_loop	*loop;
-	struct smtpprobe	*p;
+	static struct scale_job	 jobs[SCALE_MAX_THREADS];
+	pthread_t		 tids[SCALE_MAX_THREADS];
+	struct scale_opts	 o;
 	struct scale_stats	 st;
-	const char		*addr = "127.0.0.1", *ca = NULL, *vname = NULL;
 	const char		*portlist = NULL;
 	char			 err[256], *list, *tok, *save;
-	uint16_t		 ports[SCALE_MAX_PORTS];
-	size_t			 nports = 0, n = 1000, i, k;
-	unsigned long		 rounds = 1, r, timeout_s = 30;
-	int			 mode = SMTPPROBE_MODE_PLAIN, c, all_ok = 1;
-	int			 no_verify = 0;
+	size_t			 n = 1000, i, k, nthreads = 1;
+	unsigned long		 rounds = 1, r;
+	int			 c, all_ok = 1;
 	int64_t			 t0, c0, wall, cpu;
 
-	while ((c = getopt(argc, argv, "a:c:H:km:n:p:r:t:")) != -1) {
+	memset(&o, 0, sizeof(o));
+	o.addr = "127.0.0.1";
+	o.mode = SMTPPROBE_MODE_PLAIN;
+	o.timeout_s = 30;
+	while ((c = getopt(argc, argv, "a:c:H:j:km:n:p:r:t:")) != -1) {
 		switch (c) {
 		case 'a':
-			addr = optarg;
+			o.addr = optarg;
 			break;
 		case 'c':
-			ca = optarg;
+			o.ca = optarg;
 			break;
 		case 'H':
-			vname = optarg;
+			o.vname = optarg;
+			break;
+		case 'j':
+			nthreads = number(optarg, 1, SCALE_MAX_THREADS);
 			break;
 		case 'k':
-			no_verify = 1;
+			o.no_verify = 1;
 			break;
 		case 'm':
-			if ((mode = smtpprobe_mode_from_name(optarg)) < 0)
+			if ((o.mode = smtpprobe_mode_from_name(optarg)) < 0)
 				usage();
 			break;
 		case 'n':
@@ -185,7 +272,7 @@ main(int argc, char **argv)
 			rounds = number(optarg, 1, 1000);
 			break;
 		case 't':
-			timeout_s = number(optarg, 1, 3600);
+			o.timeout_s = number(optarg, 1, 3600);
 			break;
 		default:
 			usage();
@@ -197,63 +284,64 @@ main(int argc, char **argv)
 		return 1;
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		if (nports == SCALE_MAX_PORTS)
+		if (o.nports == SCALE_MAX_PORTS)
 			usage();
-		ports[nports++] = (uint16_t)number(tok, 1, 65535);
+		o.ports[o.nports++] = (uint16_t)number(tok, 1, 65535);
 	}
 	free(list);
-	if (nports == 0)
+	if (o.nports == 0 || nthreads > n)
 		usage();
 	raise_nofile();
 
-	if ((ctx = smtpprobe_ctx_new(err, sizeof(err))) == NULL) {
+	if ((o.ctx = smtpprobe_ctx_new(err, sizeof(err))) == NULL) {
 		fprintf(stderr, "scale: ctx: %s\n", err);
-		return 1;
-	}
-	if ((loop = smtpprobe_loop_new(ctx, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "scale: loop: %s\n", err);
 		return 1;
 	}
 	for (r = 1; r <= rounds; r++) {
 		memset(&st, 0, sizeof(st));
 		t0 = smtpprobe_now();
 		c0 = cpu_us();
-		for (i = 0; i < n; i++) {
-			memset(&params, 0, sizeof(params));
-			params.host = addr;
-			params.port = ports[i % nports];
-			params.mode = (enum smtpprobe_mode)mode;
-			params.deadline = t0 + (int64_t)timeout_s * 1000000;
-			params.ca_file = ca;
-			params.verify_name = vname;
-			params.ehlo_name = "bench.smtp-ports.test";
-			if (no_verify)
-				params.flags |= SMTPPROBE_F_INSECURE_NO_VERIFY;
-			if ((p = smtpprobe_new(ctx, &params, err,
-			    sizeof(err))) == NULL) {
-				fprintf(stderr, "scale: probe: %s\n", err);
-				return 1;
-			}
-			if (smtpprobe_loop_add(loop, p, probe_done, &st) == -1) {
-				fprintf(stderr, "scale: loop_add: %s\n",
-				    smtpprobe_loop_error(loop));
-				return 1;
-			}
+		for (i = 0; i < nthreads; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].o = &o;
+			jobs[i].first = n * i / nthreads;
+			jobs[i].count = n * (i + 1) / nthreads - jobs[i].first;
+			jobs[i].t0 = t0;
 		}
-		while (smtpprobe_loop_pending(loop) > 0)
-			if (smtpprobe_loop_run(loop, 1000) == -1) {
-				fprintf(stderr, "scale: loop: %s\n",
-				    smtpprobe_loop_error(loop));
-				return 1;
-			}
+		if (nthreads == 1)
+			scale_thread(&jobs[0]);
+		else {
+			for (i = 0; i < nthreads; i++)
+				if (pthread_create(&tids[i], NULL, scale_thread,
+				    &jobs[i]) != 0) {
+					fprintf(stderr, "scale: thread\n");
+					return 1;
+				}
+			for (i = 0; i < nthreads; i++)
+				pthread_join(tids[i], NULL);
+		}
 		wall = smtpprobe_now() - t0;
 		cpu = cpu_us() - c0;
-		printf("round=%lu n=%zu mode=%s wall_ms=%lld cpu_ms=%lld "
-		    "cpu_us_per_probe=%lld rss_kb=%ld maxrss_kb=%ld ok=%zu "
-		    "fail=%zu", r, n, smtpprobe_mode_name(
-		    (enum smtpprobe_mode)mode), (long long)(wall / 1000),
-		    (long long)(cpu / 1000), (long long)(cpu / (int64_t)n),
-		    rss_kb(), maxrss_kb(), st.ok, n - st.ok);
+		for (i = 0; i < nthreads; i++) {
+			if (jobs[i].failed) {
+				fprintf(stderr, "scale: %s\n", jobs[i].err);
+				return 1;
+			}
+			st.done += jobs[i].st.done;
+			st.ok += jobs[i].st.ok;
+			for (k = 0; k < SMTPPROBE_OUTCOME_COUNT; k++)
+				st.by_outcome[k] += jobs[i].st.by_outcome[k];
+			if (st.first_fail[0] == '\0')
+				memcpy(st.first_fail, jobs[i].st.first_fail,
+				    sizeof(st.first_fail));
+		}
+		printf("round=%lu n=%zu mode=%s threads=%zu wall_ms=%lld "
+		    "cpu_ms=%lld cpu_us_per_probe=%lld rss_kb=%ld maxrss_kb=%ld "
+		    "ok=%zu fail=%zu", r, n, smtpprobe_mode_name(
+		    (enum smtpprobe_mode)o.mode), nthreads,
+		    (long long)(wall / 1000), (long long)(cpu / 1000),
+		    (long long)(cpu / (int64_t)n), rss_kb(), maxrss_kb(), st.ok,
+		    n - st.ok);
 		for (k = 0; k < SMTPPROBE_OUTCOME_COUNT; k++)
 			if (k != SMTPPROBE_OUTCOME_OK && st.by_outcome[k] > 0)
 				printf(" %s=%zu", smtpprobe_outcome_name(
@@ -264,7 +352,6 @@ main(int argc, char **argv)
 		if (st.ok != n || st.done != n)
 			all_ok = 0;
 	}
-	smtpprobe_loop_free(loop);
-	smtpprobe_ctx_free(ctx);
+	smtpprobe_ctx_free(o.ctx);
 	return all_ok ? 0 : 1;
 }
