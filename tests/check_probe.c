@@ -1638,6 +1638,53 @@ START_TEST(test_cert_chain_earliest)
 }
 END_TEST
 
+/* An expired intermediate: cert_expired although the leaf is valid; the
+ * chain's earliest notAfter is in the past. */
+START_TEST(test_cert_expired_chain)
+{
+	static const char *const scen[] = { "expiredchain",
+	    "expiredchain-tls" };
+	struct run	run;
+	struct opts	o;
+	time_t		now = time(NULL);
+
+	memset(&o, 0, sizeof(o));
+	o.mode = _i == 0 ? SMTPPROBE_MODE_STARTTLS : SMTPPROBE_MODE_TLS;
+	probe(&run, scen[_i], &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_EXPIRED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert(run.r->cert.verify_flags & SMTPPROBE_VERIFY_EXPIRED);
+	ck_assert(has_verify_error(&run.r->cert,
+	    X509_V_ERR_CERT_HAS_EXPIRED));
+	ck_assert(run.r->cert.not_after > now + 360 * 86400);
+	ck_assert(run.r->cert.chain_earliest_not_after < now - 9 * 86400);
+	ck_assert_int_eq(run.r->cert.chain_length, 2);
+	run_end(&run);
+}
+END_TEST
+
+/* The classic missing intermediate: untrusted, facts still there. */
+START_TEST(test_cert_no_chain)
+{
+	static const char *const scen[] = { "nochain", "nochain-tls" };
+	struct run	run;
+	struct opts	o;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = _i == 0 ? SMTPPROBE_MODE_STARTTLS : SMTPPROBE_MODE_TLS;
+	probe(&run, scen[_i], &o);
+	EXPECT_OUTCOME(&run, SMTPPROBE_OUTCOME_CERT_UNTRUSTED,
+	    SMTPPROBE_PHASE_TLS_HANDSHAKE);
+	ck_assert_uint_eq(run.r->cert.verify_flags,
+	    SMTPPROBE_VERIFY_UNTRUSTED);
+	ck_assert(has_verify_error(&run.r->cert,
+	    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY));
+	ck_assert_int_eq(run.r->cert.chain_length, 1);
+	expect_cert_facts(run.r, "mail.fake.test");
+	run_end(&run);
+}
+END_TEST
+
 /* The system trust store does not know the fake's CA. */
 START_TEST(test_untrusted_system_store)
 {
@@ -2201,6 +2248,8 @@ probe_suite(void)
 	tcase_add_test(tc, test_untrusted_system_store);
 	tcase_add_test(tc, test_sni);
 	tcase_add_loop_test(tc, test_cert_chain_earliest, 0, 2);
+	tcase_add_loop_test(tc, test_cert_expired_chain, 0, 2);
+	tcase_add_loop_test(tc, test_cert_no_chain, 0, 2);
 	tcase_add_test(tc, test_cert_soon);
 	tcase_add_test(tc, test_insecure);
 	tcase_add_test(tc, test_min_tls_default);

@@ -85,6 +85,8 @@ CERT_SCENARIO(s_selfsigned, TLSGEN_SELFSIGNED);
 CERT_SCENARIO(s_wrongname, TLSGEN_WRONGNAME);
 CERT_SCENARIO(s_soon, TLSGEN_SOON);
 CERT_SCENARIO(s_soonchain, TLSGEN_SOONCHAIN);
+CERT_SCENARIO(s_expiredchain, TLSGEN_EXPIREDCHAIN);
+CERT_SCENARIO(s_nochain, TLSGEN_NOCHAIN);
 CERT_SCENARIO(s_tls10, TLSGEN_TLS10);
 CERT_SCENARIO(s_tls12, TLSGEN_TLS12);
 
@@ -289,6 +291,9 @@ static const struct server_scenario scenarios[] = {
 	{ "soon", "STARTTLS, certificate expires in 10 days", s_soon, 0 },
 	{ "soonchain", "STARTTLS, leaf +365 d, intermediate expires in 5 "
 	    "days", s_soonchain, 0 },
+	{ "expiredchain", "STARTTLS, intermediate expired 10 days ago",
+	    s_expiredchain, 0 },
+	{ "nochain", "STARTTLS, leaf without its intermediate", s_nochain, 0 },
 	{ "tls10", "STARTTLS, TLS 1.0/1.1 only", s_tls10, 0 },
 	{ "expired-tls", "implicit TLS, expired certificate",
 	    s_expired_tls, 0 },
@@ -300,6 +305,10 @@ static const struct server_scenario scenarios[] = {
 	{ "soon-tls", "implicit TLS, expires in 10 days", s_soon_tls, 0 },
 	{ "soonchain-tls", "implicit TLS, intermediate expires in 5 days",
 	    s_soonchain_tls, 0 },
+	{ "expiredchain-tls", "implicit TLS, intermediate expired",
+	    s_expiredchain_tls, 0 },
+	{ "nochain-tls", "implicit TLS, leaf without its intermediate",
+	    s_nochain_tls, 0 },
 	{ "tls10-tls", "implicit TLS, TLS 1.0/1.1 only", s_tls10_tls, 0 },
 	{ "tls12", "STARTTLS, TLS 1.2 only", s_tls12, 0 },
 	{ "tls12-tls", "implicit TLS, TLS 1.2 only", s_tls12_tls, 0 },

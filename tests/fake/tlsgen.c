@@ -23,8 +23,10 @@
 struct tlsgen {
 	EVP_PKEY	*ca_key;
 	X509		*ca;
-	EVP_PKEY	*inter_key;	/* intermediate CA, expires in 5 d */
-	X509		*inter;
+	EVP_PKEY	*inter_key[3];	/* [1] intermediate CA expiring in
+					   5 days, [2] one expired 10 days
+					   ago ([0] unused) */
+	X509		*inter[3];
 	SSL_CTX		*ctx[TLSGEN_COUNT];
 };
 
@@ -35,20 +37,25 @@ struct leafspec {
 	long		 from_days;
 	long		 to_days;
 	int		 self_signed;
-	int		 intermediate;	/* under the intermediate CA */
+	int		 intermediate;	/* 1, 2: under inter[n] */
+	int		 no_chain;	/* send the leaf alone */
 };
 
+/* cn, sans, from, to, self_signed, intermediate, no_chain */
+#define MFT	"mail.fake.test"
 static const struct leafspec leafspecs[TLSGEN_COUNT] = {
-	[TLSGEN_GOOD] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
-	[TLSGEN_EXPIRED] = { "mail.fake.test", GOOD_SANS, -90, -30, 0, 0 },
-	[TLSGEN_NOTYETVALID] = { "mail.fake.test", GOOD_SANS, 30, 365, 0, 0 },
-	[TLSGEN_SELFSIGNED] = { "mail.fake.test", GOOD_SANS, -1, 365, 1, 0 },
-	[TLSGEN_WRONGNAME] = { "other.fake.test", "DNS:other.fake.test",
-	    -1, 365, 0, 0 },
-	[TLSGEN_SOON] = { "mail.fake.test", GOOD_SANS, -80, 10, 0, 0 },
-	[TLSGEN_SOONCHAIN] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 1 },
-	[TLSGEN_TLS10] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
-	[TLSGEN_TLS12] = { "mail.fake.test", GOOD_SANS, -1, 365, 0, 0 },
+	[TLSGEN_GOOD] =		{ MFT, GOOD_SANS, -1, 365, 0, 0, 0 },
+	[TLSGEN_EXPIRED] =	{ MFT, GOOD_SANS, -90, -30, 0, 0, 0 },
+	[TLSGEN_NOTYETVALID] =	{ MFT, GOOD_SANS, 30, 365, 0, 0, 0 },
+	[TLSGEN_SELFSIGNED] =	{ MFT, GOOD_SANS, -1, 365, 1, 0, 0 },
+	[TLSGEN_WRONGNAME] =	{ "other.fake.test", "DNS:other.fake.test",
+				  -1, 365, 0, 0, 0 },
+	[TLSGEN_SOON] =		{ MFT, GOOD_SANS, -80, 10, 0, 0, 0 },
+	[TLSGEN_SOONCHAIN] =	{ MFT, GOOD_SANS, -1, 365, 0, 1, 0 },
+	[TLSGEN_EXPIREDCHAIN] =	{ MFT, GOOD_SANS, -1, 365, 0, 2, 0 },
+	[TLSGEN_NOCHAIN] =	{ MFT, GOOD_SANS, -1, 365, 0, 1, 1 },
+	[TLSGEN_TLS10] =	{ MFT, GOOD_SANS, -1, 365, 0, 0, 0 },
+	[TLSGEN_TLS12] =	{ MFT, GOOD_SANS, -1, 365, 0, 0, 0 },
 };
 
 static void
@@ -223,15 +230,19 @@ tlsgen_new(char *err, size_t errlen)
 		set_err(err, errlen, "CA certificate");
 		goto fail;
 	}
-	if ((tg->inter_key = EVP_EC_gen("P-256")) == NULL) {
-		set_err(err, errlen, "intermediate key");
-		goto fail;
-	}
-	tg->inter = make_cert(tg->inter_key, "fakesmtp intermediate CA", NULL,
-	    -1, 5, tg->ca, tg->ca_key);
-	if (tg->inter == NULL) {
-		set_err(err, errlen, "intermediate certificate");
-		goto fail;
+	for (k = 1; k <= 2; k++) {
+		if ((tg->inter_key[k] = EVP_EC_gen("P-256")) == NULL) {
+			set_err(err, errlen, "intermediate key");
+			goto fail;
+		}
+		tg->inter[k] = make_cert(tg->inter_key[k], k == 1 ?
+		    "fakesmtp intermediate CA" :
+		    "fakesmtp expired intermediate CA", NULL,
+		    k == 1 ? -1 : -60, k == 1 ? 5 : -10, tg->ca, tg->ca_key);
+		if (tg->inter[k] == NULL) {
+			set_err(err, errlen, "intermediate certificate");
+			goto fail;
+		}
 	}
 	for (k = 0; k < TLSGEN_COUNT; k++) {
 		const struct leafspec	*ls = &leafspecs[k];
@@ -239,8 +250,8 @@ tlsgen_new(char *err, size_t errlen)
 		EVP_PKEY		*ikey = NULL;
 
 		if (ls->intermediate) {
-			issuer = tg->inter;
-			ikey = tg->inter_key;
+			issuer = tg->inter[ls->intermediate];
+			ikey = tg->inter_key[ls->intermediate];
 		} else if (!ls->self_signed) {
 			issuer = tg->ca;
 			ikey = tg->ca_key;
@@ -256,7 +267,8 @@ tlsgen_new(char *err, size_t errlen)
 			set_err(err, errlen, "leaf certificate");
 			goto fail;
 		}
-		tg->ctx[k] = make_ctx(leaf, key, issuer, (enum tlsgen_kind)k);
+		tg->ctx[k] = make_ctx(leaf, key, ls->no_chain ? NULL : issuer,
+		    (enum tlsgen_kind)k);
 		if (tg->ctx[k] == NULL) {
 			set_err(err, errlen, "server context");
 			goto fail;
@@ -283,8 +295,10 @@ tlsgen_free(struct tlsgen *tg)
 		return;
 	for (k = 0; k < TLSGEN_COUNT; k++)
 		SSL_CTX_free(tg->ctx[k]);
-	X509_free(tg->inter);
-	EVP_PKEY_free(tg->inter_key);
+	for (k = 1; k <= 2; k++) {
+		X509_free(tg->inter[k]);
+		EVP_PKEY_free(tg->inter_key[k]);
+	}
 	X509_free(tg->ca);
 	EVP_PKEY_free(tg->ca_key);
 	free(tg);

@@ -21,6 +21,10 @@ enum tlsgen_kind {
 	TLSGEN_SOON,		/* expires in 10 days */
 	TLSGEN_SOONCHAIN,	/* good leaf (+365 d) under an intermediate
 				   CA that expires in 5 days; both sent */
+	TLSGEN_EXPIREDCHAIN,	/* good leaf under an intermediate that
+				   expired 10 days ago; both sent */
+	TLSGEN_NOCHAIN,		/* good leaf under the intermediate, sent
+				   alone (the classic missing chain) */
 	TLSGEN_TLS10,		/* good certificate, TLS 1.0/1.1 only */
 	TLSGEN_TLS12,		/* the good certificate, TLS 1.2 only */
 	TLSGEN_COUNT
