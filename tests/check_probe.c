@@ -295,7 +295,8 @@ expect_phases(const struct smtpprobe_result *r, unsigned mask)
 	PH(QUIT) | PH(TOTAL))
 #define PH_TLS_ALL	(PH(RESOLVE) | PH(CONNECT) | PH(TLS_HANDSHAKE) | \
 	PH(BANNER) | PH(EHLO) | PH(QUIT) | PH(TOTAL))
-#define PH_UPTO_BANNER	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | PH(TOTAL))
+#define PH_UPTO_BANNER	(PH(RESOLVE) | PH(CONNECT) | PH(BANNER) | \
+	PH(TOTAL))
 #define PH_UPTO_EHLO	(PH_UPTO_BANNER | PH(EHLO))
 #define PH_UPTO_STLS	(PH_UPTO_EHLO | PH(STARTTLS))
 #define PH_UPTO_HS	(PH_UPTO_STLS | PH(TLS_HANDSHAKE))
