@@ -157,6 +157,12 @@ main(int argc, char **argv)
 	if (tls_dir != NULL) {
 		char	path[PATH_MAX];
 
+		/* Created if missing (its parent must exist). */
+		if (mkdir(tls_dir, 0755) == -1 && errno != EEXIST) {
+			fprintf(stderr, "fakesmtp: %s: %s\n", tls_dir,
+			    strerror(errno));
+			return 1;
+		}
 		snprintf(path, sizeof(path), "%s/ca.crt", tls_dir);
 		if (tlsgen_write_ca(tg, path, err, sizeof(err)) == -1) {
 			fprintf(stderr, "fakesmtp: %s\n", err);
