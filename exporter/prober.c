@@ -124,19 +124,6 @@ prober_job_complete(struct prober_job_priv *j)
 			    (r = smtpprobe_result(j->probes[i])) == NULL)
 				continue;
 			j->items[i].res = *r;
-			/* the lookup we did ourselves is this probe's
-			 * resolve phase */
-			if (j->lookup_us >= 0 &&
-			    j->items[i].res.phase_us[SMTPPROBE_PHASE_RESOLVE]
-			    <= 0) {
-				j->items[i].res.phase_us[
-				    SMTPPROBE_PHASE_RESOLVE] = j->lookup_us;
-				if (j->items[i].res.phase_us[
-				    SMTPPROBE_PHASE_TOTAL] >= 0)
-					j->items[i].res.phase_us[
-					    SMTPPROBE_PHASE_TOTAL] +=
-					    j->lookup_us;
-			}
 		}
 		j->pub.nitems = j->nprobes;
 	}
@@ -211,6 +198,10 @@ prober_create(struct prober_job_priv *j, const char *const *addrs,
 				pp.addresses = addrs;
 				pp.naddresses = naddrs;
 			}
+			/* the lookup we did ourselves is the probe's
+			 * resolve phase (and part of its total) */
+			if (naddrs > 0 && j->lookup_us > 0)
+				pp.resolve_us = j->lookup_us;
 			pp.deadline = j->deadline;
 			pp.ehlo_name = m->ehlo;
 			pp.verify_name = m->verify_name;

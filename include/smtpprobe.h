@@ -333,6 +333,14 @@ struct smtpprobe_params {
 						   also lowers the security
 						   level so old servers work */
 	unsigned		 flags;		/* SMTPPROBE_F_* */
+	/*
+	 * For a caller that resolved host itself and passes the answer in
+	 * addresses: how long that took (µs).  With naddresses > 0 and
+	 * resolve_us > 0 the result's RESOLVE phase is resolve_us and TOTAL
+	 * includes it; 0 (or no addresses) means none (RESOLVE 0 with
+	 * addresses given, else measured by whoever resolves).
+	 */
+	int64_t			 resolve_us;
 };
 
 struct smtpprobe;

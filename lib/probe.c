@@ -1198,8 +1198,10 @@ smtpprobe_new(struct smtpprobe_ctx *ctx, const struct smtpprobe_params *pa,
 			snprintf(p->addrs[i], sizeof(p->addrs[i]), "%s",
 			    pa->addresses[i]);
 		p->naddrs = pa->naddresses;
-		p->pre_resolve_us = 0;
-		p->res.phase_us[SMTPPROBE_PHASE_RESOLVE] = 0;
+		/* Resolved by the caller: its time is this probe's resolve
+		 * phase, and TOTAL covers it (finish()). */
+		p->pre_resolve_us = pa->resolve_us > 0 ? pa->resolve_us : 0;
+		p->res.phase_us[SMTPPROBE_PHASE_RESOLVE] = p->pre_resolve_us;
 	} else if (is_ip_literal(pa->host)) {
 		if (strlen(pa->host) >= sizeof(p->addrs[0])) {
 			set_err(err, errlen, "bad address");

@@ -41,7 +41,6 @@ run_host_done(const struct smtpprobe_lookup_result *res, void *arg)
 
 	h->lookup = *res;
 	h->looked_up = 1;
-	h->resolve_us = res->duration_us;
 }
 
 /* Run the loop until nothing is pending, bounded by deadline + grace. */
@@ -86,14 +85,17 @@ run_lookup_failure(const struct smtpprobe_lookup_result *lr,
 	}
 }
 
-/* Create the probe of item it (address NULL: let the loop resolve). */
+/*
+ * Create the probe of item it, with the addresses we resolved ourselves
+ * (naddrs 0: let the loop resolve) and the time that took (resolve_us,
+ * the probe's resolve phase and part of its total).
+ */
 static int
 run_new_probe(struct run *run, const struct plugin_config *cfg,
-    struct report *rep, struct report_item *it, const char *address,
-    int64_t deadline)
+    struct report *rep, struct report_item *it, const char *const *addrs,
+    size_t naddrs, int64_t resolve_us, int64_t deadline)
 {
 	struct smtpprobe_params	 pp;
-	const char		*addrs[1];
 	const char		*host = rep->hosts[it->host].name;
 	char			 err[256];
 
@@ -102,10 +104,10 @@ run_new_probe(struct run *run, const struct plugin_config *cfg,
 	pp.port = it->spec.port;
 	pp.mode = it->spec.mode;
 	pp.family = cfg->family;
-	if (address != NULL) {
-		addrs[0] = address;
+	if (naddrs > 0) {
 		pp.addresses = addrs;
-		pp.naddresses = 1;
+		pp.naddresses = naddrs;
+		pp.resolve_us = resolve_us > 0 ? resolve_us : 0;
 	}
 	pp.deadline = deadline;
 	pp.ehlo_name = cfg->ehlo;
@@ -127,10 +129,11 @@ run_new_probe(struct run *run, const struct plugin_config *cfg,
 	return 0;
 }
 
-/* One item per port for host h (and address, when given). */
+/* One item per port for host h, with its addresses (see run_new_probe). */
 static int
 run_add_items(struct run *run, const struct plugin_config *cfg,
-    struct report *rep, size_t h, const char *address, int64_t deadline)
+    struct report *rep, size_t h, const char *const *addrs, size_t naddrs,
+    int64_t deadline)
 {
 	struct report_item	*it;
 	size_t			 i;
@@ -140,7 +143,8 @@ run_add_items(struct run *run, const struct plugin_config *cfg,
 			return -1;
 		it->spec = cfg->ports[i];
 		it->host = h;
-		if (run_new_probe(run, cfg, rep, it, address, deadline) == -1)
+		if (run_new_probe(run, cfg, rep, it, addrs, naddrs,
+		    rep->hosts[h].resolve_us, deadline) == -1)
 			return -1;
 	}
 	return 0;
@@ -163,7 +167,7 @@ run_add_failed(const struct plugin_config *cfg, struct report *rep,
 		it->spec = cfg->ports[i];
 		it->host = h;
 		if (report_synth(it, rep->hosts[h].name, o, ph,
-		    lr->duration_us, lr->detail) == -1)
+		    rep->hosts[h].resolve_us, lr->detail) == -1)
 			return -1;
 	}
 	return 0;
@@ -228,7 +232,8 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 {
 	struct smtpprobe_loop_params	 lp;
 	struct run_ref			*refs = NULL, *hrefs = NULL;
-	size_t				 i, h, nh, k;
+	const char			*addrs[SMTPPROBE_MAX_ADDRESSES];
+	size_t				 i, h, nh, k, na;
 	char				 why[256];
 	int				 rc = -1;
 
@@ -256,7 +261,13 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 		goto oom;
 	nh = rep->nhosts;
 
-	if (cfg->all_addresses && nh > 0) {
+	/*
+	 * --all-addresses and --mx resolve the hosts first (one probe per
+	 * address; the MX hosts' addresses), so each probe is told how long
+	 * its host's lookup took: that is its resolve phase, and part of its
+	 * total.  The domain's MX lookup is reported on its own ('resolve').
+	 */
+	if ((cfg->all_addresses || cfg->mx) && nh > 0) {
 		if ((hrefs = calloc(nh, sizeof(*hrefs))) == NULL)
 			goto oom;
 		for (h = 0; h < nh; h++) {
@@ -283,6 +294,7 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 				hp->lookup.duration_us = deadline -
 				    rep->started;
 			}
+			hp->resolve_us = hp->lookup.duration_us;
 			if (hp->lookup.outcome != SMTPPROBE_OUTCOME_OK ||
 			    hp->lookup.naddresses == 0) {
 				if (run_add_failed(cfg, rep, h,
@@ -290,16 +302,26 @@ run_execute(struct run *run, const struct plugin_config *cfg,
 					goto oom;
 				continue;
 			}
-			hp->naddresses = hp->lookup.naddresses;
-			for (k = 0; k < hp->lookup.naddresses &&
-			    k < SMTPPROBE_MAX_ADDRESSES; k++)
-				if (run_add_items(run, cfg, rep, h,
-				    hp->lookup.addresses[k], deadline) == -1)
+			na = hp->lookup.naddresses < SMTPPROBE_MAX_ADDRESSES ?
+			    hp->lookup.naddresses : SMTPPROBE_MAX_ADDRESSES;
+			for (k = 0; k < na; k++)
+				addrs[k] = hp->lookup.addresses[k];
+			if (!cfg->all_addresses) {
+				/* tried in order, the first to connect wins */
+				if (run_add_items(run, cfg, rep, h, addrs, na,
+				    deadline) == -1)
+					goto oom;
+				continue;
+			}
+			hp->naddresses = na;
+			for (k = 0; k < na; k++)
+				if (run_add_items(run, cfg, rep, h, addrs + k,
+				    1, deadline) == -1)
 					goto oom;
 		}
 	} else {
 		for (h = 0; h < nh; h++)
-			if (run_add_items(run, cfg, rep, h, NULL,
+			if (run_add_items(run, cfg, rep, h, NULL, 0,
 			    deadline) == -1)
 				goto oom;
 	}

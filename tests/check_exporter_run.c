@@ -558,10 +558,33 @@ START_TEST(test_denied)
 }
 END_TEST
 
+/* The value of the first sample of metric whose labels contain label;
+ * -1 if there is none. */
+static double
+sample_value(const char *b, const char *metric, const char *label)
+{
+	const char	*l, *e, *v;
+	size_t		 n = strlen(metric);
+
+	for (l = b; (l = strstr(l, metric)) != NULL; l += n) {
+		if ((l != b && l[-1] != '\n') || l[n] != '{')
+			continue;
+		if ((e = strchr(l, '\n')) == NULL)
+			e = l + strlen(l);
+		v = strstr(l, label);
+		if (v == NULL || v > e || (v = strstr(l, "} ")) == NULL ||
+		    v > e)
+			continue;
+		return strtod(v + 2, NULL);
+	}
+	return -1;
+}
+
 START_TEST(test_cidr_resolve)
 {
 	struct run	 r;
 	char		 path[256], *b;
+	double		 res, tot;
 
 	run_init(&r);
 	start_fake(&r, "tls", NULL);
@@ -574,6 +597,14 @@ START_TEST(test_cidr_resolve)
 	    "&ports=%u/tls", fake_port(&r, "tls"));
 	ck_assert_int_eq(get(&r, path, &b), 200);
 	ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL, "%s", b);
+	/* the exporter's own lookup is the probe's resolve phase, and the
+	 * total covers it */
+	res = sample_value(b, "smtp_port_phase_duration_seconds",
+	    "phase=\"resolve\"");
+	tot = sample_value(b, "smtp_port_phase_duration_seconds",
+	    "phase=\"total\"");
+	ck_assert_msg(res > 0 && tot > res, "resolve %g total %g\n%s", res,
+	    tot, b);
 	free(b);
 	/* resolves to 192.0.2.1: denied, and no packet goes there */
 	ck_assert_int_eq(get(&r, "/probe?target=outside.fake.test&ports=25",

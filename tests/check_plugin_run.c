@@ -666,6 +666,30 @@ END_TEST
 
 /* ---- DNS through the in-process fake resolver ---- */
 
+/*
+ * Every port of a JSON run resolved through the fake DNS by the plugin
+ * itself (--all-addresses, --mx): its resolve phase is the lookup's time
+ * (not 0) and its total covers it.  Returns the number of ports seen.
+ */
+static int
+json_resolve_counted(void)
+{
+	const char	*q, *t;
+	double		 res, tot;
+	int		 n = 0;
+
+	for (q = rr.out; (q = strstr(q, "\"phases\":{\"resolve\":")) != NULL;
+	    q++) {
+		res = strtod(q + 21, NULL);
+		ck_assert_ptr_nonnull(t = strstr(q, "\"total\":"));
+		tot = strtod(t + 8, NULL);
+		ck_assert_msg(res > 0 && tot > res, "resolve %g total %g:\n%s",
+		    res, tot, rr.out);
+		n++;
+	}
+	return n;
+}
+
 START_TEST(test_run_dns)
 {
 	struct fakedns	*dns;
@@ -732,6 +756,18 @@ START_TEST(test_run_dns)
 	ck_assert_ptr_nonnull(strstr(rr.out, pspec("'%u_total@127.0.0.1'=",
 	    good)));
 	ck_assert_ptr_nonnull(strstr(rr.out, pspec("'%u_total@::1'=", good)));
+	plugin_run("-H", "multi.test", "--all-addresses", "-P",
+	    P("%u/plain", good), "--dns-server", fakedns_server(dns),
+	    "--output-format", "json", NULL);
+	expect(2, "\"state\":\"CRITICAL\"");
+	ck_assert_int_eq(json_resolve_counted(), 2);
+
+	/* --mx resolves the MX hosts first: their probes say how long */
+	plugin_run("-H", "example.test", "--mx", "-P", P("%u/plain", good),
+	    "--dns-server", fakedns_server(dns), "--output-format", "json",
+	    NULL);
+	expect(0, "\"state\":\"OK\"");
+	ck_assert_int_eq(json_resolve_counted(), 1);
 
 	/* NXDOMAIN: CRITICAL, fast */
 	plugin_run("-H", "nosuch.test", "-P", P("%u", good),

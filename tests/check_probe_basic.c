@@ -585,6 +585,70 @@ START_TEST(test_second_address)
 }
 END_TEST
 
+/* A caller that resolved the name itself says how long it took: that is
+ * the resolve phase, and the total covers it; without addresses (an IP
+ * literal) the value is ignored. */
+START_TEST(test_caller_resolve_us)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct script			 s = { .greeting = "220 ok\r\n",
+	    .replies = { "250 hi\r\n", "221 bye\r\n" } };
+	const char			*addrs[1] = { "127.0.0.1" };
+	const int64_t			*ph;
+	int64_t				 sum = 0;
+	uint16_t			 port;
+	int				 i;
+
+	port = script_start(&s);
+	params_init(&pa, "mx.example", port, SMTPPROBE_MODE_PLAIN, 5 * SEC);
+	pa.addresses = addrs;
+	pa.naddresses = 1;
+	pa.resolve_us = 1234567;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
+	ph = r->phase_us;
+	ck_assert_int_eq(ph[SMTPPROBE_PHASE_RESOLVE], 1234567);
+	for (i = SMTPPROBE_PHASE_RESOLVE; i < SMTPPROBE_PHASE_TOTAL; i++)
+		if (ph[i] > 0)
+			sum += ph[i];
+	ck_assert_int_ge(ph[SMTPPROBE_PHASE_TOTAL], sum);
+	/* the total is the caller's lookup plus this probe's run time */
+	ck_assert_int_lt(ph[SMTPPROBE_PHASE_TOTAL], 1234567 + 2 * SEC);
+	smtpprobe_free(p);
+	script_end(&s);
+
+	/* the refused path too (a failure keeps the caller's time) */
+	params_init(&pa, "mx.example", closed_port(), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.addresses = addrs;
+	pa.naddresses = 1;
+	pa.resolve_us = 2 * SEC;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_REFUSED, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 2 * SEC);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_TOTAL], 2 * SEC +
+	    r->phase_us[SMTPPROBE_PHASE_CONNECT]);
+	smtpprobe_free(p);
+
+	/* no addresses given: an IP literal never goes to DNS, 0 stays */
+	params_init(&pa, "127.0.0.1", closed_port(), SMTPPROBE_MODE_PLAIN,
+	    5 * SEC);
+	pa.resolve_us = 2 * SEC;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	ck_assert_int_eq(r->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_TOTAL], SEC);
+	smtpprobe_free(p);
+}
+END_TEST
+
 /*
  * RFC 8305 style: the first address drops the SYN (a listener whose
  * accept queue is full), the second answers.  The second attempt starts
@@ -1040,6 +1104,7 @@ probe_basic_suite(void)
 	tcase_add_loop_test(tc, test_resolve_failures, 0, NROWS(resolve_rows));
 	tcase_add_test(tc, test_literal_family);
 	tcase_add_test(tc, test_second_address);
+	tcase_add_test(tc, test_caller_resolve_us);
 	tcase_add_test(tc, test_dropped_first_address);
 	tcase_add_test(tc, test_source_address);
 	suite_add_tcase(s, tc);
