@@ -173,6 +173,10 @@ char		*smtpprobe_portspec_format(const struct smtpprobe_portspec *,
 /* ------------------------------------------------------------------ */
 /* Results: plain data, owned by the probe, valid until smtpprobe_free(). */
 
+/* Candidate addresses of one probe (params.addresses, or the resolver's
+ * answer), at most. */
+#define SMTPPROBE_MAX_ADDRESSES		16
+
 /* Capability bits (EHLO keywords, RFC 5321 §4.1.1.1, case-insensitive). */
 #define SMTPPROBE_CAP_STARTTLS			0x0001u
 #define SMTPPROBE_CAP_AUTH			0x0002u
@@ -231,14 +235,38 @@ struct smtpprobe_cert {
 	char		verify_text[256];	/* first error, OpenSSL's words */
 };
 
+/*
+ * One TCP connect attempt of a probe (RFC 8305 style, see
+ * smtpprobe_params.addresses), in the order they were started.
+ * outcome is the attempt's own, in connect terms: OK for the one that
+ * connected (the probe's outcome may still be anything); REFUSED,
+ * UNREACHABLE, TIMEOUT (the probe's deadline came, or it was cancelled:
+ * sys_errno ECANCELED), INTERNAL (a local failure: bind, bad address) for
+ * one that failed; PENDING for one abandoned, still connecting, because
+ * another address connected first or the probe ended for another reason.
+ * connect_us: from the attempt's start to its end (connected, failed or
+ * abandoned).
+ */
+struct smtpprobe_attempt {
+	char			address[64];	/* numeric */
+	enum smtpprobe_outcome	outcome;
+	int			sys_errno;	/* 0, or the connect errno */
+	int64_t			connect_us;
+};
+
 struct smtpprobe_result {
 	enum smtpprobe_outcome	outcome;	/* PENDING until done */
 	enum smtpprobe_phase	phase;		/* where it happened; TOTAL
 						   for ok */
 	int			sys_errno;	/* errno for socket outcomes */
-	char			detail[256];	/* human detail of the outcome:
-						   "no common TLS version >=
-						   1.2", "connection refused" */
+	/*
+	 * The specific reason of the outcome, "" for ok: "Connection
+	 * refused", "no common TLS version >= 1.2", "greeting 554", OpenSSL's
+	 * words for a failed handshake.  Rule: it never repeats the
+	 * outcome's own text (smtpprobe_outcome_text()), so a front end can
+	 * print "<outcome text>: <detail>" without saying a thing twice.
+	 */
+	char			detail[256];
 
 	char			host[256];	/* as given */
 	char			address[64];	/* numeric address used (the one
@@ -275,6 +303,11 @@ struct smtpprobe_result {
 	 * sanitised, bounded to 64 KiB).  NULL otherwise.
 	 */
 	const char		*transcript;
+
+	/* Every connect attempt (see struct smtpprobe_attempt); nattempts
+	 * equals addresses_tried. */
+	struct smtpprobe_attempt attempts[SMTPPROBE_MAX_ADDRESSES];
+	int			nattempts;
 };
 
 /* ------------------------------------------------------------------ */
@@ -301,8 +334,6 @@ void			 smtpprobe_ctx_free(struct smtpprobe_ctx *); /* NULL ok */
 #define SMTPPROBE_F_TRACE		0x02u	/* record the dialogue */
 #define SMTPPROBE_F_NO_QUICKACK		0x04u	/* don't re-arm TCP_QUICKACK
 						   (benchmarks only) */
-
-#define SMTPPROBE_MAX_ADDRESSES		16
 
 struct smtpprobe_params {
 	const char		*host;		/* required: name or IP literal;

@@ -110,6 +110,8 @@ enum probe_io {
 struct probe_attempt {
 	int		fd;
 	size_t		addr;		/* index into addrs */
+	int		rec;		/* index into res.attempts */
+	int64_t		start;
 };
 
 struct smtpprobe {
@@ -374,15 +376,43 @@ outcome(struct smtpprobe *p, enum smtpprobe_outcome o, int err,
 	    smtpprobe_phase_name(p->res.phase), p->res.detail);
 }
 
-/* Close every connect attempt's socket but keep (-1: all). */
+/* Record how connect attempt record rec ended (struct smtpprobe_attempt);
+ * start is when it began. */
+static void
+attempt_end(struct smtpprobe *p, int rec, int64_t start,
+    enum smtpprobe_outcome o, int err)
+{
+	struct smtpprobe_attempt	*a;
+	int64_t				 d;
+
+	if (rec < 0 || rec >= p->res.nattempts)
+		return;
+	a = &p->res.attempts[rec];
+	a->outcome = o;
+	a->sys_errno = err;
+	d = timeutil_sub(probe_clock(p), start);
+	a->connect_us = d < 0 ? 0 : d;
+}
+
+/*
+ * Close every connect attempt's socket but keep (-1: all).  The attempts
+ * closed were still connecting: abandoned (PENDING), or TIMEOUT if the
+ * probe ends because its deadline came (or it was cancelled).
+ */
 static void
 close_attempts(struct smtpprobe *p, int keep)
 {
+	int	timedout = p->res.outcome == SMTPPROBE_OUTCOME_TIMEOUT;
 	size_t	i;
 
 	for (i = 0; i < p->natt; i++)
-		if (p->att[i].fd != keep && p->att[i].fd != -1)
+		if (p->att[i].fd != keep && p->att[i].fd != -1) {
 			close(p->att[i].fd);
+			attempt_end(p, p->att[i].rec, p->att[i].start,
+			    timedout ? SMTPPROBE_OUTCOME_TIMEOUT :
+			    SMTPPROBE_OUTCOME_PENDING,
+			    timedout ? p->res.sys_errno : 0);
+		}
 	p->natt = 0;
 }
 
@@ -660,15 +690,31 @@ store_reply(struct smtpprobe *p, struct smtpprobe_reply *r)
 static int
 start_attempt(struct smtpprobe *p, int64_t now)
 {
-	struct sock_addr	sa;
-	size_t			i = p->next_addr++;
-	int			fd, bind_failed;
+	struct sock_addr	 sa;
+	struct smtpprobe_attempt *a;
+	size_t			 i = p->next_addr++;
+	int			 fd, bind_failed, rec;
+	int64_t			 start = probe_clock(p);
 
 	snprintf(p->res.address, sizeof(p->res.address), "%s", p->addrs[i]);
 	p->res.addresses_tried++;
 	p->last_attempt = now;
+	/* One record per attempt (at most one per address). */
+	rec = p->res.nattempts;
+	if (rec < SMTPPROBE_MAX_ADDRESSES) {
+		a = &p->res.attempts[rec];
+		_Static_assert(sizeof(a->address) == sizeof(p->addrs[0]),
+		    "attempt address and candidate address sizes differ");
+		memcpy(a->address, p->addrs[i], sizeof(a->address));
+		a->outcome = SMTPPROBE_OUTCOME_PENDING;
+		a->sys_errno = 0;
+		a->connect_us = 0;
+		p->res.nattempts++;
+	} else
+		rec = -1;
 	if (sock_addr_parse(&sa, p->addrs[i], p->res.port) == -1) {
 		p->last_errno = EINVAL;
+		attempt_end(p, rec, start, SMTPPROBE_OUTCOME_INTERNAL, EINVAL);
 		return 0;
 	}
 	fd = sock_connect(&sa, p->has_source ? &p->source : NULL,
@@ -677,10 +723,15 @@ start_attempt(struct smtpprobe *p, int64_t now)
 	    (unsigned)p->res.port, fd == -1 ? " failed" : "");
 	if (fd == -1) {
 		p->last_errno = errno;
+		attempt_end(p, rec, start, bind_failed ?
+		    SMTPPROBE_OUTCOME_INTERNAL :
+		    sock_errno_outcome(p->last_errno, 0), p->last_errno);
 		return bind_failed ? -1 : 0;
 	}
 	p->att[p->natt].fd = fd;
 	p->att[p->natt].addr = i;
+	p->att[p->natt].rec = rec;
+	p->att[p->natt].start = start;
 	p->natt++;
 	return 0;
 }
@@ -710,6 +761,8 @@ connected(struct smtpprobe *p, size_t k)
 	p->fd = p->att[k].fd;
 	snprintf(p->res.address, sizeof(p->res.address), "%s",
 	    p->addrs[p->att[k].addr]);
+	attempt_end(p, p->att[k].rec, p->att[k].start, SMTPPROBE_OUTCOME_OK,
+	    0);
 	close_attempts(p, p->fd);
 	p->res.connected = 1;
 	tracef(p, "connected to %s port %u", p->res.address,
@@ -747,7 +800,10 @@ h_connect(struct smtpprobe *p, int64_t now)
 			snprintf(p->res.address, sizeof(p->res.address), "%s",
 			    p->addrs[p->att[i].addr]);
 			tracef(p, "connect to %s: %s",
-			    p->addrs[p->att[i].addr], strerror(errno));
+			    p->addrs[p->att[i].addr], strerror(p->last_errno));
+			attempt_end(p, p->att[i].rec, p->att[i].start,
+			    sock_errno_outcome(p->last_errno, 0),
+			    p->last_errno);
 			close(p->att[i].fd);
 			p->att[i] = p->att[--p->natt];
 			continue;

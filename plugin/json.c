@@ -225,6 +225,35 @@ json_cert(struct buf *out, int *first, const struct report *rep,
 	buf_putc(out, '}');
 }
 
+/* "attempts": every connect attempt, in order: address, outcome (its
+ * own, in connect terms: "ok" connected, "pending" abandoned), errno and
+ * the seconds it took. */
+static void
+json_attempts(struct buf *out, int *first, const struct smtpprobe_result *r)
+{
+	const struct smtpprobe_attempt	*a;
+	int				 i, n, f;
+
+	n = r->nattempts < SMTPPROBE_MAX_ADDRESSES ? r->nattempts :
+	    SMTPPROBE_MAX_ADDRESSES;
+	json_key(out, first, "attempts");
+	buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		a = &r->attempts[i];
+		f = 1;
+		if (i > 0)
+			buf_putc(out, ',');
+		buf_putc(out, '{');
+		json_kstr(out, &f, "address", a->address);
+		json_kstr(out, &f, "outcome",
+		    smtpprobe_outcome_name(a->outcome));
+		json_kint(out, &f, "errno", a->sys_errno);
+		json_ksecs(out, &f, "connect", a->connect_us);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
+}
+
 static void
 json_item(const struct plugin_config *cfg, const struct report *rep,
     const struct report_item *it, struct buf *out)
@@ -254,6 +283,7 @@ json_item(const struct plugin_config *cfg, const struct report *rep,
 	}
 	json_kstr(out, &f, "address", r->address);
 	json_kint(out, &f, "addresses_tried", r->addresses_tried);
+	json_attempts(out, &f, r);
 	json_kstr(out, &f, "outcome", smtpprobe_outcome_name(r->outcome));
 	json_kstr(out, &f, "outcome_text", smtpprobe_outcome_text(r->outcome));
 	json_kstr(out, &f, "phase", smtpprobe_phase_name(r->phase));

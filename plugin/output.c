@@ -250,6 +250,49 @@ output_reply(const char *what, const struct smtpprobe_reply *rp,
 	buf_putc(out, '\n');
 }
 
+/*
+ * -v: every connect attempt and how it ended, one line:
+ * "  tried 2001:db8::25: timeout in connect after 250ms, 192.0.2.25:
+ * connected in 1ms".  Nothing when no attempt was made.
+ */
+static void
+output_attempts(const struct smtpprobe_result *r, struct buf *out)
+{
+	const struct smtpprobe_attempt	*a;
+	char				 dur[32];
+	int				 i, n;
+
+	n = r->nattempts < SMTPPROBE_MAX_ADDRESSES ? r->nattempts :
+	    SMTPPROBE_MAX_ADDRESSES;
+	if (n <= 0)
+		return;
+	buf_puts(out, "  tried ");
+	for (i = 0; i < n; i++) {
+		a = &r->attempts[i];
+		if (i > 0)
+			buf_puts(out, ", ");
+		output_clean(out, a->address);
+		report_duration(dur, sizeof(dur), a->connect_us);
+		switch (a->outcome) {
+		case SMTPPROBE_OUTCOME_OK:
+			buf_printf(out, ": connected in %s", dur);
+			break;
+		case SMTPPROBE_OUTCOME_PENDING:
+			buf_printf(out, ": still connecting after %s, "
+			    "abandoned", dur);
+			break;
+		case SMTPPROBE_OUTCOME_TIMEOUT:
+			buf_printf(out, ": timeout in connect after %s", dur);
+			break;
+		default:
+			buf_printf(out, ": %s after %s",
+			    smtpprobe_outcome_text(a->outcome), dur);
+			break;
+		}
+	}
+	buf_putc(out, '\n');
+}
+
 /* -v: the facts of one probe, one indented line each. */
 static void
 output_verbose(const struct report *rep, const struct report_item *it,
@@ -269,7 +312,9 @@ output_verbose(const struct report *rep, const struct report_item *it,
 	    smtpprobe_phase_name(r->phase));
 	if (r->sys_errno != 0)
 		buf_printf(out, " (errno %d)", r->sys_errno);
-	buf_puts(out, "\n  phases:");
+	buf_putc(out, '\n');
+	output_attempts(r, out);
+	buf_puts(out, "  phases:");
 	for (p = 0; p < SMTPPROBE_PHASE_COUNT; p++) {
 		if (r->phase_us[p] < 0)
 			continue;

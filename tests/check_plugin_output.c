@@ -80,6 +80,17 @@ setup(void)
 	snprintf(r->tls_cipher, sizeof(r->tls_cipher),
 	    "TLS_AES_256_GCM_SHA384");
 	r->phase_us[SMTPPROBE_PHASE_CONNECT] = 500;
+	/* the first address was dropped, the second connected */
+	r->addresses_tried = 2;
+	r->nattempts = 2;
+	snprintf(r->attempts[0].address, sizeof(r->attempts[0].address),
+	    "2001:db8::25");
+	r->attempts[0].outcome = SMTPPROBE_OUTCOME_PENDING;
+	r->attempts[0].connect_us = 250000;
+	snprintf(r->attempts[1].address, sizeof(r->attempts[1].address),
+	    "192.0.2.1");
+	r->attempts[1].outcome = SMTPPROBE_OUTCOME_OK;
+	r->attempts[1].connect_us = 1000;
 	r->phase_us[SMTPPROBE_PHASE_BANNER] = 1200;
 	r->phase_us[SMTPPROBE_PHASE_EHLO] = 300;
 	r->phase_us[SMTPPROBE_PHASE_STARTTLS] = 200;
@@ -110,6 +121,13 @@ setup(void)
 	    SMTPPROBE_PHASE_CONNECT);
 	r->phase_us[SMTPPROBE_PHASE_CONNECT] = 9999000;
 	r->phase_us[SMTPPROBE_PHASE_TOTAL] = 10000000;
+	r->addresses_tried = 1;
+	r->nattempts = 1;
+	snprintf(r->attempts[0].address, sizeof(r->attempts[0].address),
+	    "192.0.2.1");
+	r->attempts[0].outcome = SMTPPROBE_OUTCOME_TIMEOUT;
+	r->attempts[0].sys_errno = 110;
+	r->attempts[0].connect_us = 9999000;
 	add(r, SMTPPROBE_POLICY_REQUIRED);
 
 	r = &res[2];
@@ -117,6 +135,13 @@ setup(void)
 	    SMTPPROBE_PHASE_CONNECT);
 	r->phase_us[SMTPPROBE_PHASE_CONNECT] = 100;
 	r->phase_us[SMTPPROBE_PHASE_TOTAL] = 1100;
+	r->addresses_tried = 1;
+	r->nattempts = 1;
+	snprintf(r->attempts[0].address, sizeof(r->attempts[0].address),
+	    "192.0.2.1");
+	r->attempts[0].outcome = SMTPPROBE_OUTCOME_REFUSED;
+	r->attempts[0].sys_errno = 111;
+	r->attempts[0].connect_us = 100;
 	add(r, SMTPPROBE_POLICY_OPTIONAL);
 
 	r = &res[3];
@@ -275,6 +300,16 @@ START_TEST(test_output_verbose)
 	    "200us, ehlo_tls 250us, quit 50us, total 4ms\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\n  banner: 220 mail ESMTP\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\n    C: EHLO x/y\n"));
+	/* every connect attempt under its port */
+	ck_assert_ptr_nonnull(strstr(text, "\n  tried 2001:db8::25: still "
+	    "connecting after 250ms, abandoned, 192.0.2.1: connected in "
+	    "1ms\n  phases: "));
+	ck_assert_ptr_nonnull(strstr(text, "\n  tried 192.0.2.1: timeout in "
+	    "connect after 10.00s\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n  tried 192.0.2.1: connection "
+	    "refused after 100us\n"));
+	/* no attempt (25 here has none recorded): no line */
+	ck_assert_ptr_null(strstr(text, "\n  tried \n"));
 	ck_assert_ptr_nonnull(strstr(text, "\n  verification: chain and name "
 	    "OK\n"));
 	ck_assert_ptr_null(strchr(text, '|'));
@@ -451,6 +486,15 @@ START_TEST(test_json_report)
 	    "\"cipher\":\"TLS_AES_256_GCM_SHA384\"}"));
 	ck_assert_ptr_nonnull(strstr(s, "\"days_left\":61"));
 	ck_assert_ptr_nonnull(strstr(s, "\"total\":0.004"));
+	ck_assert_ptr_nonnull(strstr(s, "\"addresses_tried\":2,\"attempts\":["
+	    "{\"address\":\"2001:db8::25\",\"outcome\":\"pending\","
+	    "\"errno\":0,\"connect\":0.25},{\"address\":\"192.0.2.1\","
+	    "\"outcome\":\"ok\",\"errno\":0,\"connect\":0.001}],"));
+	ck_assert_ptr_nonnull(strstr(s, "\"attempts\":[{\"address\":"
+	    "\"192.0.2.1\",\"outcome\":\"refused\",\"errno\":111,"
+	    "\"connect\":0.0001}]"));
+	ck_assert_ptr_nonnull(strstr(s, "\"addresses_tried\":0,"
+	    "\"attempts\":[],"));
 	ck_assert_ptr_nonnull(strstr(s, "\"transcript\":\"S: 220 \\\"hi\\\"\\n"
 	    "C: QUIT\""));
 	/* hostile bytes: escaped, invalid UTF-8 as the text \xFF */

@@ -714,6 +714,26 @@ START_TEST(test_run_dns)
 	    0);
 	ck_assert_int_eq(fakedns_add(dns, "dead.test", FAKEDNS_SILENT, NULL),
 	    0);
+	ck_assert_int_eq(fakedns_add(dns, "refused-first.test", FAKEDNS_A,
+	    "127.0.0.2"), 0);
+	ck_assert_int_eq(fakedns_add(dns, "refused-first.test", FAKEDNS_A,
+	    "127.0.0.1"), 0);
+
+	/* two addresses, the first refuses (fakesmtp listens on 127.0.0.1
+	 * only): -v and JSON name every attempt and why it failed */
+	plugin_run("-H", "refused-first.test", "-4", "-P",
+	    P("%u/plain", good), "--dns-server", fakedns_server(dns), "-v",
+	    NULL);
+	expect(0, "\n  tried 127.0.0.2: connection refused after ");
+	ck_assert_ptr_nonnull(strstr(rr.out, ", 127.0.0.1: connected in "));
+	ck_assert_ptr_nonnull(strstr(rr.out, "addresses tried 2,"));
+	plugin_run("-H", "refused-first.test", "-4", "-P",
+	    P("%u/plain", good), "--dns-server", fakedns_server(dns),
+	    "--output-format", "json", NULL);
+	expect(0, "\"attempts\":[{\"address\":\"127.0.0.2\",\"outcome\":"
+	    "\"refused\",\"errno\":111,\"connect\":");
+	ck_assert_ptr_nonnull(strstr(rr.out, "{\"address\":\"127.0.0.1\","
+	    "\"outcome\":\"ok\",\"errno\":0,\"connect\":"));
 
 	/* --mx: the MX host is probed, verify name given */
 	plugin_run("-H", "example.test", "--mx", "-P", P("%u", good),

@@ -579,6 +579,17 @@ START_TEST(test_second_address)
 	EXPECT(r, SMTPPROBE_OUTCOME_OK, SMTPPROBE_PHASE_TOTAL);
 	ck_assert_str_eq(r->address, "127.0.0.1");
 	ck_assert_int_eq(r->addresses_tried, 2);
+	/* every attempt, and why the first failed */
+	ck_assert_int_eq(r->nattempts, 2);
+	ck_assert_str_eq(r->attempts[0].address, "127.0.0.2");
+	ck_assert_int_eq(r->attempts[0].outcome, SMTPPROBE_OUTCOME_REFUSED);
+	ck_assert_int_eq(r->attempts[0].sys_errno, ECONNREFUSED);
+	ck_assert_int_ge(r->attempts[0].connect_us, 0);
+	ck_assert_str_eq(r->attempts[1].address, "127.0.0.1");
+	ck_assert_int_eq(r->attempts[1].outcome, SMTPPROBE_OUTCOME_OK);
+	ck_assert_int_eq(r->attempts[1].sys_errno, 0);
+	ck_assert_int_le(r->attempts[1].connect_us,
+	    r->phase_us[SMTPPROBE_PHASE_CONNECT]);
 	smtpprobe_free(p);
 	script_end(&s);
 	ck_assert_str_eq(s.seen, "EHLO probe.test|QUIT|");
@@ -689,8 +700,33 @@ START_TEST(test_dropped_first_address)
 	ck_assert_int_eq(r->addresses_tried, 2);
 	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 250 * MS);
 	ck_assert_int_lt(r->phase_us[SMTPPROBE_PHASE_CONNECT], 900 * MS);
+	/* the first was abandoned, still connecting, when the second won */
+	ck_assert_int_eq(r->nattempts, 2);
+	ck_assert_str_eq(r->attempts[0].address, "127.0.0.3");
+	ck_assert_int_eq(r->attempts[0].outcome, SMTPPROBE_OUTCOME_PENDING);
+	ck_assert_int_eq(r->attempts[0].sys_errno, 0);
+	ck_assert_int_ge(r->attempts[0].connect_us, 250 * MS);
+	ck_assert_str_eq(r->attempts[1].address, "127.0.0.1");
+	ck_assert_int_eq(r->attempts[1].outcome, SMTPPROBE_OUTCOME_OK);
+	ck_assert_int_lt(r->attempts[1].connect_us,
+	    r->attempts[0].connect_us);
 	smtpprobe_free(p);
 	script_end(&s);
+
+	/* the dropped address alone: its attempt times out with the probe */
+	params_init(&pa, "mx.example", port, SMTPPROBE_MODE_PLAIN, 300 * MS);
+	pa.addresses = addrs;
+	pa.naddresses = 1;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	r = drive(p);
+	EXPECT(r, SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_CONNECT);
+	ck_assert_int_eq(r->nattempts, 1);
+	ck_assert_str_eq(r->attempts[0].address, "127.0.0.3");
+	ck_assert_int_eq(r->attempts[0].outcome, SMTPPROBE_OUTCOME_TIMEOUT);
+	ck_assert_int_eq(r->attempts[0].sys_errno, ETIMEDOUT);
+	ck_assert_int_ge(r->attempts[0].connect_us, 250 * MS);
+	smtpprobe_free(p);
 	for (i = 0; i < 3; i++)
 		close(fill[i]);
 	close(full);
