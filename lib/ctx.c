@@ -1,9 +1,12 @@
 /*
  * ctx.c: the shared context: a small, thread-safe cache of client
- * SSL_CTXs, one per trust store (the system's hashed directory, made with
- * the context; a CA file, loaded when the first probe that names it is
- * made).  No probe ever loads a trust store or builds an SSL_CTX of its
- * own, and none pays for it inside its phases.
+ * SSL_CTXs, one per trust store (the system's hashed directory, or a CA
+ * file), each built when the first probe that needs it is made
+ * (smtpprobe_new()).  Creating the context costs nothing: a run with only
+ * plain probes never initialises OpenSSL's TLS side nor builds an
+ * SSL_CTX, and a run with --ca-file never builds the system store's.  No
+ * probe ever loads a trust store or builds an SSL_CTX of its own, and
+ * none pays for it inside its phases (smtpprobe_new() is outside them).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,28 +29,36 @@ struct smtpprobe_ctx {
 	pthread_mutex_t		 lock;
 	struct ctx_entry	 entries[CTX_MAX_CACHED];
 	size_t			 n;
+	size_t			 built;		/* SSL_CTXs made (tests) */
 };
+
+static pthread_once_t	ctx_ossl_once = PTHREAD_ONCE_INIT;
+static int		ctx_ossl_ok;
+
+/*
+ * OpenSSL's one-time initialisation, on the first SSL_CTX of the process.
+ * Only what a TLS client needs: libssl's strings and algorithms, and the
+ * configuration file (openssl.cnf), which is kept because that is where
+ * an administrator sets providers (FIPS) and system-wide TLS policy that
+ * a monitor should honour; on Debian it is small.  The error strings
+ * give the probes' TLS failure details.
+ */
+static void
+ctx_ossl_init(void)
+{
+	ctx_ossl_ok = OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG |
+	    OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+	    NULL) == 1;
+}
 
 struct smtpprobe_ctx *
 smtpprobe_ctx_new(char *err, size_t errlen)
 {
 	struct smtpprobe_ctx	*c;
-	char			 terr[160];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	/*
-	 * OpenSSL's one-time initialisation (configuration, providers:
-	 * ~20 ms) happens here, once per process, rather than inside the
-	 * first TLS probe's time budget.
-	 */
-	if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1) {
-		free(c);
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "cannot initialise OpenSSL");
 		return NULL;
 	}
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -57,17 +68,10 @@ smtpprobe_ctx_new(char *err, size_t errlen)
 		return NULL;
 	}
 	/*
-	 * The first SSL_CTX of a process costs ~20 ms (OpenSSL fetches its
-	 * algorithms); the system store's context is made now so that no
-	 * probe's deadline pays for it.  Its trust store is the hashed
-	 * directory, read on demand: nothing is loaded yet.  A failure here
-	 * is retried on first use.
+	 * Nothing else now: OpenSSL and the SSL_CTXs are made by ctx_ssl()
+	 * when smtpprobe_new() makes the first probe that needs each one,
+	 * which is still outside every probe's phases and deadline.
 	 */
-	if ((c->entries[0].ssl = tls_ctx_new(NULL, terr,
-	    sizeof(terr))) != NULL) {
-		c->entries[0].ca_file = NULL;
-		c->n = 1;
-	}
 	return c;
 }
 
@@ -102,6 +106,11 @@ ctx_ssl(struct smtpprobe_ctx *c, const char *ca_file, char *err,
 	char		*copy = NULL;
 	size_t		 i;
 
+	if (pthread_once(&ctx_ossl_once, ctx_ossl_init) != 0 ||
+	    !ctx_ossl_ok) {
+		snprintf(err, errlen, "cannot initialise OpenSSL");
+		return NULL;
+	}
 	if (pthread_mutex_lock(&c->lock) != 0) {
 		snprintf(err, errlen, "cannot lock the context");
 		return NULL;
@@ -117,6 +126,7 @@ ctx_ssl(struct smtpprobe_ctx *c, const char *ca_file, char *err,
 	 * instead of each loading the trust store. */
 	if ((ssl = tls_ctx_new(ca_file, err, errlen)) == NULL)
 		goto out;
+	c->built++;
 	if (c->n < CTX_MAX_CACHED &&
 	    (ca_file == NULL || (copy = strdup(ca_file)) != NULL)) {
 		c->entries[c->n].ca_file = copy;
@@ -127,4 +137,16 @@ ctx_ssl(struct smtpprobe_ctx *c, const char *ca_file, char *err,
 out:
 	pthread_mutex_unlock(&c->lock);
 	return ssl;
+}
+
+size_t
+ctx_ssl_built(struct smtpprobe_ctx *c)
+{
+	size_t	n;
+
+	if (pthread_mutex_lock(&c->lock) != 0)
+		return 0;
+	n = c->built;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }

@@ -17,4 +17,8 @@
 SSL_CTX		*ctx_ssl(struct smtpprobe_ctx *, const char *ca_file,
 		    char *err, size_t errlen);
 
+/* SSL_CTXs this context has built so far (for tests: a plain-only run
+ * builds none, a run with a CA file never builds the system store's). */
+size_t		 ctx_ssl_built(struct smtpprobe_ctx *);
+
 #endif

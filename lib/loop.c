@@ -48,6 +48,7 @@ struct loop_probe {
 	struct loop_probe	*qnext;		/* run queue */
 	struct loop_probe	*wprev, *wnext;	/* wait queue */
 	struct loop_lookup	*lookup;	/* the lookup it waits for */
+	int64_t			 join_time;	/* when it began to wait */
 	struct loop_probe	*lprev, *lnext;	/* its waiters */
 	struct loop_probe	*prev, *next;	/* all probes */
 };
@@ -58,6 +59,7 @@ struct loop_lookup {
 	struct smtpprobe_loop	*loop;
 	char			*name;
 	int			 family;
+	int64_t			 start;		/* when it was started */
 	int64_t			 deadline;
 	int			 shared;	/* in the hash table */
 	size_t			 bucket;
@@ -430,8 +432,12 @@ lookup_detach(struct loop_probe *lp)
 	lp->lookup = NULL;
 }
 
-/* resolve.c's completion: hand the answer to every waiting probe (they
- * are stepped from the run queue), or to the caller. */
+/*
+ * resolve.c's completion: hand the answer to every waiting probe (they
+ * are stepped from the run queue), or to the caller.  Each probe records
+ * its own resolve time, from when it began to wait to the answer: a probe
+ * that joined a lookup in flight did not wait for all of it.
+ */
 static void
 lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
 {
@@ -440,6 +446,7 @@ lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
 	struct loop_probe	*lp;
 	const char		*addrs[SMTPPROBE_MAX_ADDRESSES];
 	size_t			 i, n;
+	int64_t			 answer, us;
 
 	lookup_unhash(l, lk);
 	if (lk->user_done != NULL) {
@@ -451,9 +458,13 @@ lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
 		n = SMTPPROBE_MAX_ADDRESSES;
 	for (i = 0; i < n; i++)
 		addrs[i] = r->addresses[i];
+	answer = timeutil_add(lk->start, r->duration_us);
 	while ((lp = lk->waiters) != NULL) {
 		lookup_detach(lp);
-		(void)smtpprobe_set_addresses(lp->p, addrs, n, r->duration_us,
+		us = timeutil_remaining(answer, lp->join_time);
+		if (us > r->duration_us)
+			us = r->duration_us;
+		(void)smtpprobe_set_addresses(lp->p, addrs, n, us,
 		    r->outcome == SMTPPROBE_OUTCOME_OK ?
 		    SMTPPROBE_OUTCOME_RESOLVE_FAILED : r->outcome, r->detail);
 		runq_push(l, lp);
@@ -466,7 +477,7 @@ lookup_done(const struct smtpprobe_lookup_result *r, void *arg)
  * family so later probes of the same name join it. */
 static struct loop_lookup *
 lookup_start(struct smtpprobe_loop *l, const char *name, unsigned what,
-    int family, int64_t deadline, int shared)
+    int family, int64_t now, int64_t deadline, int shared)
 {
 	struct loop_lookup	*lk;
 
@@ -478,9 +489,10 @@ lookup_start(struct smtpprobe_loop *l, const char *name, unsigned what,
 	}
 	lk->loop = l;
 	lk->family = family;
+	lk->start = now;
 	lk->deadline = deadline;
-	if (resolve_lookup(l->res, name, what, family, smtpprobe_now(),
-	    deadline, lookup_done, lk) == -1) {
+	if (resolve_lookup(l->res, name, what, family, now, deadline,
+	    lookup_done, lk) == -1) {
 		snprintf(l->error, sizeof(l->error), "cannot start a lookup");
 		free(lk->name);
 		free(lk);
@@ -497,10 +509,10 @@ lookup_start(struct smtpprobe_loop *l, const char *name, unsigned what,
 	return lk;
 }
 
-/* Attach a probe that wants its host resolved to a lookup in flight for
- * the same name and family, or start one. */
+/* Attach a probe that wants its host resolved (since now) to a lookup in
+ * flight for the same name and family, or start one. */
 static int
-lookup_join(struct smtpprobe_loop *l, struct loop_probe *lp)
+lookup_join(struct smtpprobe_loop *l, struct loop_probe *lp, int64_t now)
 {
 	struct loop_lookup	*lk;
 	const char		*name = probe_host(lp->p);
@@ -520,9 +532,10 @@ lookup_join(struct smtpprobe_loop *l, struct loop_probe *lp)
 		    strcasecmp(lk->name, name) == 0)
 			break;
 	if (lk == NULL && (lk = lookup_start(l, name, SMTPPROBE_LOOKUP_ADDR,
-	    family, probe_deadline(lp->p), 1)) == NULL)
+	    family, now, probe_deadline(lp->p), 1)) == NULL)
 		return -1;
 	lp->lookup = lk;
+	lp->join_time = now;
 	lp->lprev = NULL;
 	lp->lnext = lk->waiters;
 	if (lk->waiters != NULL)
@@ -574,9 +587,10 @@ probe_finished(struct smtpprobe_loop *l, struct loop_probe *lp)
 static void
 run_probe(struct smtpprobe_loop *l, struct loop_probe *lp)
 {
+	int64_t	now = smtpprobe_now();
 	int	r;
 
-	r = smtpprobe_step(lp->p, smtpprobe_now());
+	r = smtpprobe_step(lp->p, now);
 	switch (r) {
 	case SMTPPROBE_WANT_IO:
 		if (sync_fds(l, lp) == -1 || heap_set(l, lp,
@@ -586,7 +600,7 @@ run_probe(struct smtpprobe_loop *l, struct loop_probe *lp)
 	case SMTPPROBE_WANT_RESOLVE:
 		unregister_fds(l, lp);
 		/* Its own deadline still holds while it waits. */
-		if (lookup_join(l, lp) == -1 ||
+		if (lookup_join(l, lp, now) == -1 ||
 		    heap_set(l, lp, probe_deadline(lp->p)) == -1)
 			break;
 		return;
@@ -748,7 +762,8 @@ smtpprobe_loop_lookup(struct smtpprobe_loop *l, const char *name,
 	/* Count it first: resolve.c never calls back from inside
 	 * resolve_lookup(), but keep the count right regardless. */
 	l->nuser_lookups++;
-	if ((lk = lookup_start(l, name, what, family, deadline, 0)) == NULL) {
+	if ((lk = lookup_start(l, name, what, family, smtpprobe_now(),
+	    deadline, 0)) == NULL) {
 		l->nuser_lookups--;
 		return -1;
 	}

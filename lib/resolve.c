@@ -15,6 +15,11 @@
  *    c-ares finishes them; when only orphans remain, ares_cancel() drops
  *    them all, so no socket or timer outlives the last deadline.
  *  - <sys/select.h> must come before <ares.h> under strict C11.
+ *
+ * The c-ares channel (which reads /etc/resolv.conf and opens nothing yet)
+ * is made by the first lookup that needs DNS: a run with only IP
+ * literals never makes one.  A resolver list given by the user is checked
+ * at resolve_new() all the same, so a bad one is still a usage error.
  */
 #include <sys/types.h>
 #include <sys/select.h>
@@ -41,6 +46,7 @@
 #define RESOLVE_TIMEOUT_MS	1000	/* first try; c-ares doubles it */
 #define RESOLVE_TRIES		3
 #define RESOLVE_EDNS_SIZE	1232	/* DNS flag day 2020 */
+#define RESOLVE_MAX_SERVERS	8
 
 enum lookup_state {
 	LOOKUP_RUNNING,		/* queries in flight */
@@ -78,6 +84,9 @@ struct lookup {
  */
 struct resolve {
 	ares_channel		 channel;
+	int			 have_channel;	/* made on first use */
+	int			 have_servers;	/* servers[] is the user's */
+	char			 servers[RESOLVE_MAX_SERVERS * 56];
 	resolve_sock_fn		*sock;
 	void			*sock_arg;
 	struct lookup		*lookups;	/* all, any state (for free) */
@@ -92,6 +101,7 @@ struct resolve {
 
 static pthread_once_t	resolve_once = PTHREAD_ONCE_INIT;
 static int		resolve_init_status = ARES_ENOTINITIALIZED;
+static _Atomic size_t	resolve_nchannels;	/* made, ever (tests) */
 
 static void
 resolve_library_init(void)
@@ -117,8 +127,6 @@ resolve_is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, &a4) == 1 ||
 	    inet_pton(AF_INET6, s, &a6) == 1;
 }
-
-#define RESOLVE_MAX_SERVERS	8
 
 /*
  * Check a user's resolver list "ADDR[:PORT],..." (IPv6 as "[ADDR]:PORT",
@@ -217,30 +225,44 @@ struct resolve *
 resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
     char *err, size_t errlen)
 {
-	struct ares_options	 opts;
 	struct resolve		*res;
-	char			 csv[RESOLVE_MAX_SERVERS * 56];
 	const char		*why = "";
-	int			 rc, mask;
 
-	pthread_once(&resolve_once, resolve_library_init);
-	if (resolve_init_status != ARES_SUCCESS) {
-		set_err(err, errlen, "c-ares",
-		    ares_strerror(resolve_init_status));
-		return NULL;
-	}
-	if (dns_servers != NULL && servers_csv(dns_servers, csv, sizeof(csv),
-	    &why) == -1) {
-		set_err(err, errlen, "bad DNS server list (want "
-		    "ADDR[:PORT],... with [IPv6]:PORT)", why);
-		return NULL;
-	}
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		set_err(err, errlen, "resolver", strerror(errno));
 		return NULL;
 	}
+	if (dns_servers != NULL && servers_csv(dns_servers, res->servers,
+	    sizeof(res->servers), &why) == -1) {
+		set_err(err, errlen, "bad DNS server list (want "
+		    "ADDR[:PORT],... with [IPv6]:PORT)", why);
+		free(res);
+		return NULL;
+	}
+	res->have_servers = dns_servers != NULL;
 	res->sock = sock;
 	res->sock_arg = sock_arg;
+	return res;
+}
+
+/*
+ * Make the c-ares channel if there is none yet (the first lookup that
+ * needs DNS).  Returns 0, or -1 with a reason in err.
+ */
+static int
+resolve_channel(struct resolve *res, char *err, size_t errlen)
+{
+	struct ares_options	 opts;
+	int			 rc, mask;
+
+	if (res->have_channel)
+		return 0;
+	pthread_once(&resolve_once, resolve_library_init);
+	if (resolve_init_status != ARES_SUCCESS) {
+		set_err(err, errlen, "c-ares",
+		    ares_strerror(resolve_init_status));
+		return -1;
+	}
 	memset(&opts, 0, sizeof(opts));
 	opts.sock_state_cb = sock_state;
 	opts.sock_state_cb_data = res;
@@ -264,18 +286,23 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 	if ((rc = ares_init_options(&res->channel, &opts, mask)) !=
 	    ARES_SUCCESS) {
 		set_err(err, errlen, "c-ares", ares_strerror(rc));
-		free(res);
-		return NULL;
+		return -1;
 	}
-	if (dns_servers != NULL && (rc = ares_set_servers_ports_csv(
-	    res->channel, csv)) != ARES_SUCCESS) {
-		set_err(err, errlen, "bad DNS server list (want "
-		    "ADDR[:PORT],... with [IPv6]:PORT)", ares_strerror(rc));
+	if (res->have_servers && (rc = ares_set_servers_ports_csv(
+	    res->channel, res->servers)) != ARES_SUCCESS) {
+		set_err(err, errlen, "bad DNS server list", ares_strerror(rc));
 		ares_destroy(res->channel);
-		free(res);
-		return NULL;
+		return -1;
 	}
-	return res;
+	res->have_channel = 1;
+	resolve_nchannels++;
+	return 0;
+}
+
+size_t
+resolve_channels_made(void)
+{
+	return resolve_nchannels;
 }
 
 /* ---- the deadline heap ------------------------------------------------ */
@@ -757,6 +784,7 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 {
 	struct ares_addrinfo_hints	 hints;
 	struct lookup			*lk;
+	char				 why[128];
 
 	if (res == NULL || res->freeing || name == NULL || done == NULL ||
 	    (what & (SMTPPROBE_LOOKUP_ADDR | SMTPPROBE_LOOKUP_MX)) == 0 ||
@@ -799,6 +827,10 @@ resolve_lookup(struct resolve *res, const char *name, unsigned what,
 		lookup_finish(lk, SMTPPROBE_OUTCOME_TIMEOUT, "DNS timeout");
 		return 0;
 	}
+	if (resolve_channel(res, why, sizeof(why)) == -1) {
+		lookup_finish(lk, SMTPPROBE_OUTCOME_INTERNAL, why);
+		return 0;
+	}
 	/* Both queries are started before either can call back (c-ares may
 	 * answer from /etc/hosts inside ares_getaddrinfo()). */
 	heap_push(res, lk);
@@ -837,7 +869,7 @@ expire(struct resolve *res, int64_t now)
 	while (res->nheap > 0 && res->heap[0]->deadline <= now)
 		lookup_finish(res->heap[0], SMTPPROBE_OUTCOME_TIMEOUT,
 		    "DNS timeout");
-	if (res->qorphan > 0 && res->qlive == 0)
+	if (res->qorphan > 0 && res->qlive == 0 && res->have_channel)
 		ares_cancel(res->channel);
 }
 
@@ -848,9 +880,10 @@ resolve_process_fd(struct resolve *res, int fd, int readable, int writable,
 	if (res == NULL)
 		return;
 	res->now = now;
-	ares_process_fd(res->channel,
-	    readable ? (ares_socket_t)fd : ARES_SOCKET_BAD,
-	    writable ? (ares_socket_t)fd : ARES_SOCKET_BAD);
+	if (res->have_channel)
+		ares_process_fd(res->channel,
+		    readable ? (ares_socket_t)fd : ARES_SOCKET_BAD,
+		    writable ? (ares_socket_t)fd : ARES_SOCKET_BAD);
 	expire(res, now);
 	deliver(res);
 }
@@ -867,7 +900,7 @@ resolve_next_timer(const struct resolve *res, int64_t now)
 		return now;
 	if (res->nheap > 0)
 		next = res->heap[0]->deadline;
-	if (res->qlive + res->qorphan > 0 &&
+	if (res->qlive + res->qorphan > 0 && res->have_channel &&
 	    (tvp = ares_timeout(res->channel, NULL, &tv)) != NULL)
 		next = timeutil_min(next, timeutil_add(now,
 		    (int64_t)tvp->tv_sec * TIMEUTIL_US_PER_S + tvp->tv_usec));
@@ -881,7 +914,9 @@ resolve_process_timers(struct resolve *res, int64_t now)
 		return;
 	res->now = now;
 	/* Both ARES_SOCKET_BAD: only c-ares' own timeouts and retries. */
-	ares_process_fd(res->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (res->have_channel)
+		ares_process_fd(res->channel, ARES_SOCKET_BAD,
+		    ARES_SOCKET_BAD);
 	expire(res, now);
 	deliver(res);
 }
@@ -905,7 +940,8 @@ resolve_free(struct resolve *res)
 	deliver(res);
 	/* Remaining queries come back with ARES_EDESTRUCTION and free their
 	 * orphaned lookups. */
-	ares_destroy(res->channel);
+	if (res->have_channel)
+		ares_destroy(res->channel);
 	for (lk = res->lookups; lk != NULL; lk = next) {
 		next = lk->next;
 		free(lk);

@@ -29,7 +29,10 @@ typedef void resolve_done_fn(const struct smtpprobe_lookup_result *,
     void *arg);
 
 /* dns_servers: NULL for the system's, else "ADDR[:PORT],..." ("[::1]:53"
- * for IPv6).  NULL on failure with a reason in err. */
+ * for IPv6), checked here.  The c-ares channel (and /etc/resolv.conf) is
+ * made by the first lookup that needs DNS; if that fails, the lookup
+ * ends INTERNAL with c-ares' reason.  NULL on failure with a reason in
+ * err. */
 struct resolve	*resolve_new(const char *dns_servers, resolve_sock_fn *sock,
 		    void *sock_arg, char *err, size_t errlen);
 void		 resolve_free(struct resolve *);	/* pending lookups get
@@ -45,6 +48,10 @@ void		 resolve_process_fd(struct resolve *, int fd, int readable,
 int64_t		 resolve_next_timer(const struct resolve *, int64_t now);
 void		 resolve_process_timers(struct resolve *, int64_t now);
 size_t		 resolve_pending(const struct resolve *);
+
+/* c-ares channels made so far in this process (for tests: a run with
+ * only IP literals makes none). */
+size_t		 resolve_channels_made(void);
 
 /* 1 if s is an IPv4 or IPv6 literal (brackets not allowed). */
 int		 resolve_is_ip_literal(const char *s);

@@ -30,6 +30,7 @@
 #include "suite.h"
 #include "smtpprobe.h"
 #include "cert.h"
+#include "ctx.h"
 
 #define DAY	(24 * 3600L)
 #define SEC	INT64_C(1000000)
@@ -598,6 +599,58 @@ START_TEST(test_missing_ca_file)
 }
 END_TEST
 
+/* A probe made with mode and ca_file (NULL: the system store), not run. */
+static struct smtpprobe *
+new_probe(struct smtpprobe_ctx *ctx, enum smtpprobe_mode mode,
+    const char *ca_file)
+{
+	struct smtpprobe_params	 pa;
+	struct smtpprobe	*p;
+	char			 err[160];
+
+	memset(&pa, 0, sizeof(pa));
+	pa.host = "127.0.0.1";
+	pa.port = 25;
+	pa.mode = mode;
+	pa.deadline = smtpprobe_now() + 10 * SEC;
+	pa.ca_file = ca_file;
+	p = smtpprobe_new(ctx, &pa, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	return p;
+}
+
+/*
+ * SSL_CTXs are built lazily, each by the first probe that needs it, at
+ * smtpprobe_new() (outside the probe's phases): none for the context or
+ * for plain probes, one per trust store, the system store's never with a
+ * CA file.
+ */
+START_TEST(test_ctx_lazy)
+{
+	struct smtpprobe_ctx	*ctx = smtpprobe_ctx_new(NULL, 0);
+	struct smtpprobe	*p[4];
+
+	ck_assert_ptr_nonnull(ctx);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 0);
+	p[0] = new_probe(ctx, SMTPPROBE_MODE_PLAIN, NULL);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 0);
+	write_ca();
+	p[1] = new_probe(ctx, SMTPPROBE_MODE_STARTTLS, ca_path);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 1);
+	p[2] = new_probe(ctx, SMTPPROBE_MODE_TLS, ca_path);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 1);
+	/* The system store only when a probe asks for it. */
+	p[3] = new_probe(ctx, SMTPPROBE_MODE_TLS, NULL);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 2);
+	smtpprobe_free(p[0]);
+	smtpprobe_free(p[1]);
+	smtpprobe_free(p[2]);
+	smtpprobe_free(p[3]);
+	smtpprobe_ctx_free(ctx);
+	remove_ca();
+}
+END_TEST
+
 #define NROWS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -620,6 +673,7 @@ cert_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_tls_probe, 0, NROWS(tls_rows));
 	tcase_add_test(tc, test_missing_ca_file);
+	tcase_add_test(tc, test_ctx_lazy);
 	suite_add_tcase(s, tc);
 	return s;
 }

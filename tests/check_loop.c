@@ -18,6 +18,8 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "ctx.h"
+#include "resolve.h"
 
 #define SEC	INT64_C(1000000)
 #define MS	INT64_C(1000)
@@ -451,6 +453,133 @@ START_TEST(test_lookup_literal)
 }
 END_TEST
 
+/*
+ * Nothing expensive is made before it is needed: a run of plain probes
+ * of IP literals and a lookup of a literal make no c-ares channel (so
+ * /etc/resolv.conf is not read) and no SSL_CTX; the first name does make
+ * the channel.
+ */
+START_TEST(test_lazy_resolver)
+{
+	struct smtpprobe_loop		*l = mkloop(NULL, 0);
+	struct smtpprobe_lookup_result	 r;
+	struct tally			 t;
+	uint16_t			 port = closed_port();
+	size_t				 c0 = resolve_channels_made();
+
+	memset(&t, 0, sizeof(t));
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(smtpprobe_loop_add(l, mkprobe("127.0.0.1", port,
+	    5 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_lookup(l, "192.0.2.25",
+	    SMTPPROBE_LOOKUP_ADDR | SMTPPROBE_LOOKUP_MX, AF_UNSPEC,
+	    smtpprobe_now() + 5 * SEC, on_lookup, &r), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 1);
+	ck_assert_int_eq(r.outcome, SMTPPROBE_OUTCOME_OK);
+	ck_assert_uint_eq(resolve_channels_made(), c0);
+	ck_assert_uint_eq(ctx_ssl_built(ctx), 0);
+
+	ck_assert_int_eq(smtpprobe_loop_add(l, mkprobe("localhost", port,
+	    5 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 2);
+	ck_assert_uint_eq(resolve_channels_made(), c0 + 1);
+	smtpprobe_loop_free(l);
+}
+END_TEST
+
+/* A DNS server on a UDP socket that answers one A query with 127.0.0.1
+ * after delay_ms (RFC 1035 §4.1: the question echoed, one answer). */
+struct dnsfake {
+	int		fd;
+	int		delay_ms;
+	pthread_t	thr;
+};
+
+static void *
+dnsfake_main(void *arg)
+{
+	static const unsigned char	 ans[] = { 0xc0, 0x0c, 0, 1, 0, 1,
+					    0, 0, 0, 60, 0, 4, 127, 0, 0, 1 };
+	struct dnsfake			*d = arg;
+	struct sockaddr_in		 from;
+	socklen_t			 fl = sizeof(from);
+	unsigned char			 q[512], r[600];
+	ssize_t				 n;
+	size_t				 o = 12;
+
+	n = recvfrom(d->fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+	if (n < 12)
+		return NULL;
+	while (o < (size_t)n && q[o] != 0)
+		o += (size_t)q[o] + 1;
+	o += 5;				/* root label, QTYPE, QCLASS */
+	if (o > (size_t)n)
+		return NULL;
+	usleep((useconds_t)d->delay_ms * 1000);
+	memcpy(r, q, o);
+	r[2] = 0x81;			/* QR, RD */
+	r[3] = 0x80;			/* RA, NOERROR */
+	r[4] = 0, r[5] = 1;		/* QDCOUNT */
+	r[6] = 0, r[7] = 1;		/* ANCOUNT */
+	memset(r + 8, 0, 4);		/* NSCOUNT, ARCOUNT */
+	memcpy(r + o, ans, sizeof(ans));
+	(void)sendto(d->fd, r, o + sizeof(ans), 0, (struct sockaddr *)&from,
+	    fl);
+	return NULL;
+}
+
+/*
+ * A probe that joins a lookup in flight records its own resolve time,
+ * from when it began to wait to the answer, not the whole lookup's.
+ */
+START_TEST(test_joined_resolve_time)
+{
+	struct smtpprobe_loop		*l;
+	struct smtpprobe		*first, *joined;
+	const struct smtpprobe_result	*ra, *rb;
+	struct dnsfake			 d;
+	char				 dns[64];
+	uint16_t			 dport, port = closed_port();
+	int				 n = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.fd = listen_on(SOCK_DGRAM, &dport);
+	d.delay_ms = 400;
+	ck_assert_int_eq(pthread_create(&d.thr, NULL, dnsfake_main, &d), 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", (unsigned)dport);
+	l = mkloop(dns, 0);
+	first = mkprobe("join.smtpprobe.test", port, 5 * SEC);
+	ck_assert_int_eq(smtpprobe_loop_add(l, first, on_done_keep, &n), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, 200), 1);
+	/* An earlier deadline, so it joins the lookup in flight. */
+	joined = mkprobe("join.smtpprobe.test", port, 4 * SEC);
+	ck_assert_int_eq(smtpprobe_loop_add(l, joined, on_done_keep, &n), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_int_eq(n, 2);
+	ra = smtpprobe_result(first);
+	rb = smtpprobe_result(joined);
+	ck_assert_int_eq(ra->outcome, SMTPPROBE_OUTCOME_REFUSED);
+	ck_assert_int_eq(rb->outcome, SMTPPROBE_OUTCOME_REFUSED);
+	ck_assert_str_eq(rb->address, "127.0.0.1");
+	ck_assert_int_ge(ra->phase_us[SMTPPROBE_PHASE_RESOLVE], 390 * MS);
+	ck_assert_msg(rb->phase_us[SMTPPROBE_PHASE_RESOLVE] <
+	    ra->phase_us[SMTPPROBE_PHASE_RESOLVE] - 150 * MS,
+	    "joined %lld us, first %lld us",
+	    (long long)rb->phase_us[SMTPPROBE_PHASE_RESOLVE],
+	    (long long)ra->phase_us[SMTPPROBE_PHASE_RESOLVE]);
+	ck_assert_int_gt(rb->phase_us[SMTPPROBE_PHASE_RESOLVE], 0);
+	ck_assert_int_le(rb->phase_us[SMTPPROBE_PHASE_RESOLVE],
+	    rb->phase_us[SMTPPROBE_PHASE_TOTAL]);
+	smtpprobe_free(first);
+	smtpprobe_free(joined);
+	smtpprobe_loop_free(l);
+	pthread_join(d.thr, NULL);
+	close(d.fd);
+}
+END_TEST
+
 START_TEST(test_bad_dns_servers)
 {
 	struct smtpprobe_loop_params	lp;
@@ -490,6 +619,8 @@ loop_suite(void)
 	tcase_add_test(tc, test_lookup_deadlines);
 	tcase_add_test(tc, test_lookup_literal);
 	tcase_add_test(tc, test_bad_dns_servers);
+	tcase_add_test(tc, test_lazy_resolver);
+	tcase_add_test(tc, test_joined_resolve_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
