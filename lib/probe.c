@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -345,8 +346,40 @@ set_state(struct smtpprobe *p, enum probe_state next)
 }
 
 /*
+ * The detail rule (smtpprobe.h, struct smtpprobe_result): the specific
+ * reason only, never the outcome's own text again.  A detail that starts
+ * with it (case-insensitively: "Connection refused" for refused) loses
+ * that start and the separator after it; what is left may be "".
+ */
+static void
+detail_strip(char *d, enum smtpprobe_outcome o)
+{
+	const char	*text = smtpprobe_outcome_text(o);
+	size_t		 n = strlen(text), k;
+
+	if (strncasecmp(d, text, n) != 0)
+		return;
+	k = n;
+	while (d[k] == ':' || d[k] == ',' || d[k] == ';' || d[k] == ' ' ||
+	    d[k] == '-')
+		k++;
+	memmove(d, d + k, strlen(d + k) + 1);
+}
+
+/* strerror(err) as a detail for outcome o: "" when the system's words
+ * only repeat the outcome ("Connection refused" for refused). */
+static const char *
+errno_detail(int err, enum smtpprobe_outcome o)
+{
+	const char	*e = strerror(err);
+	const char	*text = smtpprobe_outcome_text(o);
+
+	return strncasecmp(e, text, strlen(text)) == 0 ? "" : e;
+}
+
+/*
  * Record a failure (the first one wins) in the current phase, without
- * changing state; detail is printf-style.
+ * changing state; detail is printf-style (see detail_strip()).
  */
 static void
 outcome(struct smtpprobe *p, enum smtpprobe_outcome o, int err,
@@ -370,6 +403,7 @@ outcome(struct smtpprobe *p, enum smtpprobe_outcome o, int err,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	detail_strip(buf, o);
 	smtpprobe_sanitize(p->res.detail, sizeof(p->res.detail), buf,
 	    strlen(buf));
 	tracef(p, "%s in %s: %s", smtpprobe_outcome_name(o),
@@ -511,10 +545,38 @@ fail_quit(struct smtpprobe *p, int64_t now, enum smtpprobe_outcome o,
 /* I/O on the established connection (plain or TLS). */
 
 /* A socket or TLS failure while talking: the outcome it means. */
+/*
+ * OpenSSL's reason for a failed TLS call (tls.c words it "TLS handshake
+ * failed: <reason>"; the outcome text already says that much): the
+ * reason alone for the handshake, "on TLS read: <reason>" after it.
+ */
+static void
+tls_reason(const struct smtpprobe *p, char *buf, size_t len)
+{
+	static const char *const pre[] = { "TLS handshake failed: ",
+	    "TLS read failed: ", "TLS write failed: " };
+	static const char *const ctx[] = { "", "on TLS read: ",
+	    "on TLS write: " };
+	const char	*e = p->tls.err;
+	size_t		 i;
+
+	if (*e == '\0') {
+		snprintf(buf, len, "unknown TLS error");
+		return;
+	}
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(e, pre[i], strlen(pre[i])) == 0) {
+			snprintf(buf, len, "%s%s", ctx[i], e + strlen(pre[i]));
+			return;
+		}
+	snprintf(buf, len, "%s", e);
+}
+
 static enum probe_io
 io_failed(struct smtpprobe *p, enum tls_status st, int err)
 {
-	char	buf[200];
+	enum smtpprobe_outcome	o;
+	char			buf[200];
 
 	if (p->state == PROBE_QUIT) {
 		/* An early close after QUIT is not an error. */
@@ -523,17 +585,17 @@ io_failed(struct smtpprobe *p, enum tls_status st, int err)
 	}
 	switch (st) {
 	case TLS_CLOSED:
-		snprintf(buf, sizeof(buf), "connection closed by the server");
-		fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0, buf);
+		fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0,
+		    "EOF from the server");
 		break;
 	case TLS_SYSERR:
-		snprintf(buf, sizeof(buf), "%s", strerror(err));
-		fail_close(p, sock_errno_outcome(err, 1), err, buf);
+		o = sock_errno_outcome(err, 1);
+		fail_close(p, o, err, errno_detail(err, o));
 		break;
 	case TLS_FAILED:
 	default:
-		fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
-		    p->tls.err[0] != '\0' ? p->tls.err : "TLS failure");
+		tls_reason(p, buf, sizeof(buf));
+		fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0, buf);
 		break;
 	}
 	return IO_FAILED;
@@ -786,9 +848,10 @@ connected(struct smtpprobe *p, size_t k)
 static enum probe_next
 h_connect(struct smtpprobe *p, int64_t now)
 {
-	char	buf[160];
-	size_t	i;
-	int	r;
+	enum smtpprobe_outcome	o;
+	char			buf[160];
+	size_t			i;
+	int			r;
 
 	/* Attempts in flight: did one connect, or fail? */
 	for (i = 0; i < p->natt; ) {
@@ -824,10 +887,9 @@ h_connect(struct smtpprobe *p, int64_t now)
 		}
 	}
 	if (p->natt == 0) {
-		snprintf(buf, sizeof(buf), "%s", strerror(p->last_errno));
-		return fail_close(p,
-		    sock_errno_outcome(p->last_errno, 0), p->last_errno,
-		    buf);
+		o = sock_errno_outcome(p->last_errno, 0);
+		return fail_close(p, o, p->last_errno,
+		    errno_detail(p->last_errno, o));
 	}
 	p->want = POLLOUT;
 	return NEXT_WAIT;
@@ -880,7 +942,7 @@ h_tls(struct smtpprobe *p)
 		return NEXT_WAIT;
 	case TLS_CLOSED:
 		return fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0,
-		    "connection closed during the TLS handshake");
+		    "EOF during the TLS handshake");
 	case TLS_SYSERR:
 		snprintf(buf, sizeof(buf), "TLS handshake: %s",
 		    strerror(p->tls.sys_errno));
@@ -895,8 +957,8 @@ h_tls(struct smtpprobe *p)
 			return fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED,
 			    0, buf);
 		}
-		return fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0,
-		    p->tls.err);
+		tls_reason(p, buf, sizeof(buf));
+		return fail_close(p, SMTPPROBE_OUTCOME_TLS_FAILED, 0, buf);
 	}
 	p->tls_on = 1;
 	p->res.tls_up = 1;
@@ -919,7 +981,7 @@ h_tls(struct smtpprobe *p)
 		 * dialogue goes on to learn the rest (banner, capabilities);
 		 * nothing secret is ever sent.
 		 */
-		outcome(p, o, 0, "certificate: %s", p->res.cert.verify_text);
+		outcome(p, o, 0, "%s", p->res.cert.verify_text);
 	} else if (p->res.cert.nverify_errors > 0)
 		tracef(p, "certificate not verified (not judged): %s",
 		    p->res.cert.verify_text);
@@ -967,7 +1029,7 @@ h_banner(struct smtpprobe *p, int64_t now)
 		set_state(p, PROBE_EHLO);
 		return NEXT_AGAIN;
 	}
-	snprintf(buf, sizeof(buf), "greeting %d", code);
+	snprintf(buf, sizeof(buf), "code %d", code);
 	if (code >= 400 && code <= 599)
 		return fail_quit(p, now, SMTPPROBE_OUTCOME_BANNER_REJECTED,
 		    buf);
@@ -992,7 +1054,7 @@ after_hello(struct smtpprobe *p, int64_t now, int helo)
 		if (!(p->res.caps.flags & SMTPPROBE_CAP_STARTTLS))
 			return fail_quit(p, now,
 			    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED,
-			    "STARTTLS not in the EHLO reply");
+			    "not in the EHLO reply");
 		queue_cmd(p, "STARTTLS");
 		set_state(p, PROBE_STARTTLS);
 		return NEXT_AGAIN;
@@ -1058,8 +1120,7 @@ h_helo(struct smtpprobe *p, int64_t now)
 		c->helo = 1;
 		return after_hello(p, now, 1);
 	}
-	snprintf(buf, sizeof(buf), "EHLO and HELO refused (HELO answered %d)",
-	    code);
+	snprintf(buf, sizeof(buf), "HELO refused too (answered %d)", code);
 	return fail_quit(p, now, SMTPPROBE_OUTCOME_EHLO_REJECTED, buf);
 }
 
@@ -1093,11 +1154,12 @@ h_starttls(struct smtpprobe *p, int64_t now)
 		    "data after the STARTTLS 220 reply (command injection)");
 	if (r == 0)
 		return fail_close(p, SMTPPROBE_OUTCOME_CLOSED, 0,
-		    "connection closed after the STARTTLS 220 reply");
+		    "EOF after the STARTTLS 220 reply");
 	if (errno != EAGAIN && errno != EWOULDBLOCK) {
-		snprintf(buf, sizeof(buf), "%s", strerror(errno));
-		return fail_close(p, sock_errno_outcome(errno, 1), errno,
-		    buf);
+		int e = errno;
+
+		return fail_close(p, sock_errno_outcome(e, 1), e,
+		    errno_detail(e, sock_errno_outcome(e, 1)));
 	}
 	p->inoff = p->inlen = 0;
 	return start_tls(p, PROBE_TLS_STARTTLS);
@@ -1522,7 +1584,7 @@ smtpprobe_set_addresses(struct smtpprobe *p, const char *const *addresses,
 	}
 	snprintf(p->resolve_detail, sizeof(p->resolve_detail), "%s",
 	    detail != NULL && *detail != '\0' ? detail :
-	    naddresses > 0 ? "no usable address" : "name did not resolve");
+	    naddresses > 0 ? "no usable address" : "no address");
 	return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "evaluate.h"
 
@@ -124,10 +123,7 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 	/* A rejection is best told by the server's own words. */
 	if ((rep = evaluate_reply(r)) != NULL && rep->code != 0)
 		evaluate_fmt(buf, len, "%s: %d %s", text, rep->code, rep->text);
-	else if (r->detail[0] != '\0' &&
-	    strncasecmp(r->detail, text, strlen(text)) == 0)
-		evaluate_fmt(buf, len, "%s", r->detail); /* says it all */
-	else if (r->detail[0] != '\0')
+	else if (r->detail[0] != '\0')	/* never repeats text (smtpprobe.h) */
 		evaluate_fmt(buf, len, "%s: %s", text, r->detail);
 	else
 		evaluate_fmt(buf, len, "%s", text);

@@ -4,19 +4,24 @@
  * silent server (timeout in banner), a fake clock past the deadline,
  * cancel, the resolver hand-over (smtpprobe_set_addresses), the address
  * family filter, several addresses (RFC 8305 style: a dropped first
- * address does not hold up the second), and a QUIT that is never answered.
- * The rich dialogue tests against fakesmtp are in check_probe.c.
+ * address does not hold up the second), a QUIT that is never answered,
+ * and the detail rule over fakesmtp's scenarios.  The rich dialogue tests
+ * against fakesmtp are in check_probe.c.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -501,7 +506,7 @@ static const struct {
 	{ "dns timeout", AF_UNSPEC, NULL, SMTPPROBE_OUTCOME_TIMEOUT,
 	    "no answer", SMTPPROBE_OUTCOME_TIMEOUT, "no answer" },
 	{ "bad failure outcome", AF_UNSPEC, NULL, SMTPPROBE_OUTCOME_OK,
-	    NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED, "did not resolve" },
+	    NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED, "no address" },
 	{ "only v6 for -4", AF_INET, "::1", SMTPPROBE_OUTCOME_RESOLVE_FAILED,
 	    NULL, SMTPPROBE_OUTCOME_RESOLVE_FAILED, "IPv4" },
 	{ "only v4 for -6", AF_INET6, "127.0.0.1",
@@ -1107,11 +1112,187 @@ END_TEST
 
 #define NROWS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
+/* ---- the detail rule, over fakesmtp's scenarios ------------------------ */
+
+/*
+ * smtpprobe.h: detail is the specific reason only; it never repeats the
+ * outcome's text (a front end prints "<text>: <detail>").  One row per
+ * scenario, each a different way to fail; want checks the row really
+ * exercises that outcome.
+ */
+static const struct {
+	const char		*scen;		/* NULL: a closed port */
+	enum smtpprobe_mode	 mode;
+	enum smtpprobe_outcome	 want;
+} detail_rows[] = {
+	{ "good", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_OK },
+	{ "tls", SMTPPROBE_MODE_TLS, SMTPPROBE_OUTCOME_OK },
+	{ NULL, SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_REFUSED },
+	{ "silent", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_TIMEOUT },
+	{ "notls", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED },
+	{ "helo", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_STARTTLS_NOT_OFFERED },
+	{ "deny", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_BANNER_REJECTED },
+	{ "busy", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_BANNER_REJECTED },
+	{ "starttls454", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_STARTTLS_REJECTED },
+	{ "ehlo-reject", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_EHLO_REJECTED },
+	{ "tls5xx", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_EHLO_REJECTED },
+	{ "close", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_CLOSED },
+	{ "reset", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_RESET },
+	{ "garbage", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_PROTOCOL_ERROR },
+	{ "http", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_PROTOCOL_ERROR },
+	{ "longline", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_PROTOCOL_ERROR },
+	{ "injection", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_PROTOCOL_ERROR },
+	{ "tlsbytes", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_PROTOCOL_ERROR },
+	{ "plaintext-tls", SMTPPROBE_MODE_TLS, SMTPPROBE_OUTCOME_TLS_FAILED },
+	{ "tlsalert", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_TLS_FAILED },
+	{ "tlsgarbage", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_TLS_FAILED },
+	{ "expired", SMTPPROBE_MODE_STARTTLS, SMTPPROBE_OUTCOME_CERT_EXPIRED },
+	{ "expired-tls", SMTPPROBE_MODE_TLS, SMTPPROBE_OUTCOME_CERT_EXPIRED },
+	{ "notyetvalid", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_NOT_YET_VALID },
+	{ "selfsigned", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_UNTRUSTED },
+	{ "wrongname", SMTPPROBE_MODE_STARTTLS,
+	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH },
+};
+
+#define DETAIL_MAX_SCEN	32
+
+static pid_t		 dfake_pid = -1;
+static int		 dfake_stdin = -1;
+static char		 dfake_dir[64];
+static struct {
+	char		 name[32];
+	unsigned	 port;
+} dfake_ports[DETAIL_MAX_SCEN];
+
+/* Unchecked fixture (the runner, once): fakesmtp with every scenario of
+ * detail_rows; its stdin is ours, so it goes when the runner does. */
+static void
+dfake_start(void)
+{
+	const char	*argv[DETAIL_MAX_SCEN + 4];
+	char		*v[DETAIL_MAX_SCEN + 4];
+	char		 line[256];
+	int		 in[2], out[2];
+	size_t		 n = 0, i, k = 0;
+	FILE		*fp;
+
+	snprintf(dfake_dir, sizeof(dfake_dir), "/tmp/check_probe_basic.XXXXXX");
+	if (mkdtemp(dfake_dir) == NULL)
+		return;
+	argv[n++] = check_build_path("fakesmtp");
+	argv[n++] = "--tls-dir";
+	argv[n++] = dfake_dir;
+	for (i = 0; i < (size_t)NROWS(detail_rows); i++)
+		if (detail_rows[i].scen != NULL)
+			argv[n++] = detail_rows[i].scen;
+	argv[n] = NULL;
+	/* execv() wants char *const[]; these are not modified. */
+	memcpy(v, argv, (n + 1) * sizeof(v[0]));
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		return;
+	if ((dfake_pid = fork()) == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(v[0], v);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	dfake_stdin = in[1];
+	if ((fp = fdopen(out[0], "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "READY", 5) == 0)
+			break;
+		if (k < DETAIL_MAX_SCEN && sscanf(line, "%31s %u",
+		    dfake_ports[k].name, &dfake_ports[k].port) == 2)
+			k++;
+	}
+	fclose(fp);
+}
+
+static void
+dfake_stop(void)
+{
+	char	 path[128];
+
+	if (dfake_pid > 0) {
+		kill(dfake_pid, SIGTERM);
+		(void)waitpid(dfake_pid, NULL, 0);
+		dfake_pid = -1;
+	}
+	if (dfake_stdin != -1)
+		close(dfake_stdin);
+	dfake_stdin = -1;
+	if (dfake_dir[0] != '\0') {
+		snprintf(path, sizeof(path), "%s/ca.crt", dfake_dir);
+		(void)unlink(path);
+		(void)rmdir(dfake_dir);
+	}
+}
+
+START_TEST(test_detail_rule)
+{
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	const char			*text;
+	char				 ca[128];
+	unsigned			 port = 0;
+	size_t				 i;
+
+	if (detail_rows[_i].scen == NULL)
+		port = closed_port();
+	for (i = 0; i < DETAIL_MAX_SCEN && port == 0; i++)
+		if (strcmp(dfake_ports[i].name, detail_rows[_i].scen) == 0)
+			port = dfake_ports[i].port;
+	ck_assert_msg(port != 0, "fakesmtp has no %s", detail_rows[_i].scen);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", dfake_dir);
+	params_init(&pa, "127.0.0.1", (uint16_t)port, detail_rows[_i].mode,
+	    1 * SEC);
+	pa.ca_file = ca;
+	ck_assert_ptr_nonnull(p = smtpprobe_new(ctx, &pa, NULL, 0));
+	r = drive(p);
+	text = smtpprobe_outcome_text(r->outcome);
+	ck_assert_msg(r->outcome == detail_rows[_i].want, "%s: got %s (%s)",
+	    detail_rows[_i].scen != NULL ? detail_rows[_i].scen : "refused",
+	    smtpprobe_outcome_name(r->outcome), r->detail);
+	ck_assert_msg(strncasecmp(r->detail, text, strlen(text)) != 0,
+	    "%s: detail \"%s\" repeats \"%s\"", smtpprobe_outcome_name(
+	    r->outcome), r->detail, text);
+	/* nor says it again further on ("X failed: X failed: ...") */
+	ck_assert_msg(strcasestr(r->detail, text) == NULL,
+	    "%s: detail \"%s\" contains \"%s\"", smtpprobe_outcome_name(
+	    r->outcome), r->detail, text);
+	if (r->outcome == SMTPPROBE_OUTCOME_OK)
+		ck_assert_str_eq(r->detail, "");
+	smtpprobe_free(p);
+}
+END_TEST
+
 static Suite *
 probe_basic_suite(void)
 {
 	Suite	*s = suite_create("probe_basic");
 	TCase	*tc;
+
+	tc = tcase_create("detail");
+	tcase_add_unchecked_fixture(tc, dfake_start, dfake_stop);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 15);
+	tcase_add_loop_test(tc, test_detail_rule, 0, NROWS(detail_rows));
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("params");
 	tcase_add_checked_fixture(tc, setup, teardown);
