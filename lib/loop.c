@@ -8,8 +8,18 @@
  * name and family share one lookup (a hash table of lookups in flight);
  * smtpprobe_loop_wakeup() writes an eventfd.  Probes are stepped and all
  * callbacks run from smtpprobe_loop_run(), never from the add calls.
+ *
+ * Memory: a burst of probes (2,000 TLS probes are ~100 MB of OpenSSL
+ * buffers and probe state) leaves glibc's heap fragmented, and freed
+ * chunks below a live one are never given back, so the resident set of
+ * a daemon would stay at its worst burst.  When the loop goes idle after
+ * a burst (LOOP_TRIM_PEAK probes at once, or LOOP_TRIM_DONE finished
+ * since the last trim) it calls malloc_trim(0), which returns the free
+ * pages of every arena; its cost (a walk of the free lists) is paid once
+ * per burst, never per probe.
  */
 #include <sys/epoll.h>
+#include <malloc.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -19,12 +29,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "probe.h"
 #include "resolve.h"
 #include "timeutil.h"
 
 #define LOOP_MAX_EVENTS		256
 #define LOOP_HASH_SIZE		1024	/* buckets of lookups in flight */
+#define LOOP_TRIM_PEAK		256	/* probes at once worth a trim */
+#define LOOP_TRIM_DONE		4096	/* probes finished worth a trim */
 
 /* epoll tags: a probe is a pointer (malloc'd, so its low bits are 0);
  * everything else has bit 0 set. */
@@ -96,6 +109,10 @@ struct smtpprobe_loop {
 
 	struct loop_rfd		*rfds;		/* resolver sockets */
 	size_t			 nrfds, rfdcap;
+
+	size_t			 peak;		/* probes at once, since trim */
+	size_t			 ndone;		/* finished since trim */
+	size_t			 ntrims;
 
 	int			 freeing;
 	char			 error[160];
@@ -578,9 +595,30 @@ probe_finished(struct smtpprobe_loop *l, struct loop_probe *lp)
 
 	probe_unlink(l, lp);
 	free(lp);
+	l->ndone++;
 	admit(l);
 	if (done != NULL)
 		done(p, arg);
+}
+
+/* The loop is idle: give a burst's free memory back (see the top). */
+static void
+trim_if_burst(struct smtpprobe_loop *l)
+{
+	if (l->peak < LOOP_TRIM_PEAK && l->ndone < LOOP_TRIM_DONE)
+		return;
+	l->peak = 0;
+	l->ndone = 0;
+	l->ntrims++;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
+size_t
+loop_trims(const struct smtpprobe_loop *l)
+{
+	return l->ntrims;
 }
 
 /* Step one probe and re-arm what it waits for. */
@@ -723,6 +761,8 @@ smtpprobe_loop_add(struct smtpprobe_loop *l, struct smtpprobe *p,
 		l->all->prev = lp;
 	l->all = lp;
 	l->nprobes++;
+	if (l->nprobes > l->peak)
+		l->peak = l->nprobes;
 	if (l->max_active != 0 && l->nactive >= l->max_active) {
 		/* Waits for a slot; its deadline still runs. */
 		if (heap_set(l, lp, probe_deadline(p)) == -1) {
@@ -807,8 +847,10 @@ smtpprobe_loop_run(struct smtpprobe_loop *l, int timeout_ms)
 	for (;;) {
 		while ((lp = runq_pop(l)) != NULL)
 			run_probe(l, lp);
-		if (l->nprobes == 0 && l->nuser_lookups == 0)
+		if (l->nprobes == 0 && l->nuser_lookups == 0) {
+			trim_if_burst(l);
 			return 0;
+		}
 		now = smtpprobe_now();
 		if (woken || now >= end)
 			break;

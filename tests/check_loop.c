@@ -19,6 +19,7 @@
 #include "suite.h"
 #include "smtpprobe.h"
 #include "ctx.h"
+#include "loop.h"
 #include "resolve.h"
 
 #define SEC	INT64_C(1000000)
@@ -153,6 +154,14 @@ START_TEST(test_many_refused)
 	ck_assert_int_eq(t.done, 300);
 	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 300);
 	ck_assert_uint_eq(smtpprobe_loop_pending(l), 0);
+	/* A burst: its memory is given back once the loop is idle. */
+	ck_assert_uint_eq(loop_trims(l), 1);
+	/* A few probes are no burst. */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(smtpprobe_loop_add(l,
+		    mkprobe("127.0.0.1", port, 5 * SEC), on_done, &t), 0);
+	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
+	ck_assert_uint_eq(loop_trims(l), 1);
 	smtpprobe_loop_free(l);
 }
 END_TEST
