@@ -37,18 +37,18 @@ static int		ctx_ossl_ok;
 
 /*
  * OpenSSL's one-time initialisation, on the first SSL_CTX of the process.
- * Only what a TLS client needs: libssl's strings and algorithms, and the
+ * Only what a TLS client needs: libssl and its algorithms, and the
  * configuration file (openssl.cnf), which is kept because that is where
  * an administrator sets providers (FIPS) and system-wide TLS policy that
- * a monitor should honour; on Debian it is small.  The error strings
- * give the probes' TLS failure details.
+ * a monitor should honour (on Debian it costs nothing measurable).  The
+ * error strings are loaded by tls.c on the first error it reports
+ * (tls_init_flags()): ~130 KB that a successful run never needs.
  */
 static void
 ctx_ossl_init(void)
 {
 	ctx_ossl_ok = OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG |
-	    OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
-	    NULL) == 1;
+	    tls_init_flags(), NULL) == 1;
 }
 
 struct smtpprobe_ctx *

@@ -3,7 +3,19 @@
  * BIO that never raises SIGPIPE and re-arms TCP_QUICKACK, want-read /
  * want-write mapped onto readiness, a verify callback that collects every
  * error, and protocol-version failures recognised as such.
+ *
+ * OpenSSL's error strings (~130 KB of heap and hash tables, a plugin's
+ * largest avoidable cost) are not loaded when OpenSSL is initialised
+ * (tls_init_flags()); tls_err_reason() loads the tables of the libraries
+ * that TLS details come from on the first error it has to put into
+ * words.  OpenSSL 3 only offers that through its deprecated per-library
+ * loaders; a build of OpenSSL without them gets every string at start-up
+ * instead.  An application that wants all of OpenSSL's strings
+ * initialises OpenSSL itself before smtpprobe_ctx_new(); the default
+ * initialisation loads them, and ours then changes nothing.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* ERR_load_*_strings() */
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -20,7 +32,12 @@
 #include "sock.h"
 #include "tls.h"
 
+#if !defined(OPENSSL_NO_DEPRECATED_3_0) && !defined(OPENSSL_NO_ERR)
+#define TLS_LAZY_STRINGS	1
+#endif
+
 static pthread_once_t	 tls_once = PTHREAD_ONCE_INIT;
+static pthread_once_t	 tls_strings_once = PTHREAD_ONCE_INIT;
 static BIO_METHOD	*tls_bio_method;
 static int		 tls_ex_index = -1;
 
@@ -136,12 +153,59 @@ tls_init_once(void)
 	tls_bio_method = m;
 }
 
+uint64_t
+tls_init_flags(void)
+{
+#ifdef TLS_LAZY_STRINGS
+	return OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS;
+#else
+	return OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS;
+#endif
+}
+
+/* The error tables of the libraries whose errors reach a TLS detail:
+ * libssl, certificates and CA files, keys and algorithms, the system. */
+static void
+tls_strings_load(void)
+{
+#ifdef TLS_LAZY_STRINGS
+	(void)ERR_load_ERR_strings();
+	(void)ERR_load_SSL_strings();
+	(void)ERR_load_X509_strings();
+	(void)ERR_load_X509V3_strings();
+	(void)ERR_load_PEM_strings();
+	(void)ERR_load_ASN1_strings();
+	(void)ERR_load_BIO_strings();
+	(void)ERR_load_BUF_strings();
+	(void)ERR_load_EVP_strings();
+	(void)ERR_load_EC_strings();
+	(void)ERR_load_RSA_strings();
+	(void)ERR_load_DH_strings();
+	(void)ERR_load_OBJ_strings();
+	(void)ERR_load_CRYPTO_strings();
+	(void)ERR_load_CONF_strings();
+#endif
+}
+
+const char *
+tls_err_reason(unsigned long e)
+{
+	const char	*r;
+
+	if (e == 0)
+		return NULL;
+	if ((r = ERR_reason_error_string(e)) == NULL &&
+	    pthread_once(&tls_strings_once, tls_strings_load) == 0)
+		r = ERR_reason_error_string(e);
+	return r;
+}
+
 /* "what: OpenSSL's reason" into err. */
 static void
 ssl_err_text(char *err, size_t errlen, const char *what)
 {
-	unsigned long	 e = ERR_peek_last_error();
-	const char	*r = e != 0 ? ERR_reason_error_string(e) : NULL;
+	const char	*r = tls_err_reason(ERR_peek_last_error());
 
 	snprintf(err, errlen, "%s%s%s", what, r != NULL ? ": " : "",
 	    r != NULL ? r : "");
@@ -178,9 +242,8 @@ tls_ctx_new(const char *ca_file, char *err, size_t errlen)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	if (ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
-			unsigned long	 e = ERR_peek_last_error();
-			const char	*why = e != 0 ?
-					    ERR_reason_error_string(e) : NULL;
+			const char	*why = tls_err_reason(
+					    ERR_peek_last_error());
 
 			if (access(ca_file, R_OK) == -1)
 				why = strerror(errno);
@@ -327,7 +390,7 @@ tls_status_of(struct tls_conn *tc, int r, const char *what)
 	if (tc->eof && !tc->version_fail && e != 0 &&
 	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		return TLS_CLOSED;
-	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
+	reason = tls_err_reason(e);
 	if (tc->nfirst >= 3 && tc->first[0] >= '1' && tc->first[0] <= '5' &&
 	    tc->first[1] >= '0' && tc->first[1] <= '9' &&
 	    tc->first[2] >= '0' && tc->first[2] <= '9')

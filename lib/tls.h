@@ -14,6 +14,7 @@
 #define LIB_TLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/ssl.h>
 
@@ -41,6 +42,14 @@ struct tls_conn {
 	struct smtpprobe_cert	*cert;		/* verify errors go here */
 	char			 err[160];	/* TLS_FAILED: why */
 };
+
+/* The string flags for OPENSSL_init_ssl(): none are loaded up front when
+ * tls_err_reason() can load them on demand. */
+uint64_t	 tls_init_flags(void);
+
+/* OpenSSL's reason text for error e (0: NULL), loading the error strings
+ * on first need; NULL if there is none. */
+const char	*tls_err_reason(unsigned long e);
 
 /*
  * A client SSL_CTX verifying against ca_file, or the system's hashed

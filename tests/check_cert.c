@@ -599,6 +599,64 @@ START_TEST(test_missing_ca_file)
 }
 END_TEST
 
+/* A plain SMTP server where the probe expects implicit TLS: greets,
+ * then drains until the client closes. */
+static void *
+plainserver_main(void *arg)
+{
+	struct tserver	*t = arg;
+	char		 buf[512];
+	int		 fd;
+
+	if ((fd = accept(t->lfd, NULL, NULL)) == -1)
+		return NULL;
+	(void)write(fd, "220 plain.test ESMTP\r\n", 22);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return NULL;
+}
+
+/*
+ * OpenSSL's error strings are not loaded up front (a successful run never
+ * needs them): the first failure still gets OpenSSL's words.
+ */
+START_TEST(test_error_strings)
+{
+	struct smtpprobe_ctx		*ctx = smtpprobe_ctx_new(NULL, 0);
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct tserver			 t;
+	struct sockaddr_in		 sin;
+	socklen_t			 sl = sizeof(sin);
+
+	memset(&t, 0, sizeof(t));
+	t.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(t.lfd, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	ck_assert_int_eq(listen(t.lfd, 4), 0);
+	ck_assert_int_eq(getsockname(t.lfd, (struct sockaddr *)&sin, &sl),
+	    0);
+	t.port = ntohs(sin.sin_port);
+	ck_assert_int_eq(pthread_create(&t.thr, NULL, plainserver_main, &t),
+	    0);
+	write_ca();
+	r = run_probe(ctx, &p, t.port, "mail.test", SMTPPROBE_TLS_DEFAULT, 0);
+	ck_assert_int_eq(r->outcome, SMTPPROBE_OUTCOME_TLS_FAILED);
+	ck_assert_msg(strstr(r->detail, "plain SMTP") != NULL &&
+	    strstr(r->detail, "wrong version number") != NULL, "detail: %s",
+	    r->detail);
+	smtpprobe_free(p);
+	pthread_join(t.thr, NULL);
+	close(t.lfd);
+	smtpprobe_ctx_free(ctx);
+	remove_ca();
+}
+END_TEST
+
 /* A probe made with mode and ca_file (NULL: the system store), not run. */
 static struct smtpprobe *
 new_probe(struct smtpprobe_ctx *ctx, enum smtpprobe_mode mode,
@@ -674,6 +732,7 @@ cert_suite(void)
 	tcase_add_loop_test(tc, test_tls_probe, 0, NROWS(tls_rows));
 	tcase_add_test(tc, test_missing_ca_file);
 	tcase_add_test(tc, test_ctx_lazy);
+	tcase_add_test(tc, test_error_strings);
 	suite_add_tcase(s, tc);
 	return s;
 }
