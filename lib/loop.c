@@ -755,6 +755,10 @@ smtpprobe_loop_add(struct smtpprobe_loop *l, struct smtpprobe *p,
 		snprintf(l->error, sizeof(l->error), "out of memory");
 		return -1;
 	}
+	/* A name will need DNS: the resolver is set up now, before the
+	 * probe's clock starts (its first step), not in its resolve phase. */
+	if (!resolve_is_ip_literal(probe_host(p)))
+		(void)resolve_prepare(l->res, NULL, 0);
 	lp->loop = l;
 	lp->p = p;
 	lp->done = done;
@@ -803,6 +807,9 @@ smtpprobe_loop_lookup(struct smtpprobe_loop *l, const char *name,
 			snprintf(l->error, sizeof(l->error), "bad argument");
 		return -1;
 	}
+	/* Set-up is not part of the lookup's duration. */
+	if (!resolve_is_ip_literal(name))
+		(void)resolve_prepare(l->res, NULL, 0);
 	/* Count it first: resolve.c never calls back from inside
 	 * resolve_lookup(), but keep the count right regardless. */
 	l->nuser_lookups++;

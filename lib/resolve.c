@@ -246,8 +246,8 @@ resolve_new(const char *dns_servers, resolve_sock_fn *sock, void *sock_arg,
 }
 
 /*
- * Make the c-ares channel if there is none yet (the first lookup that
- * needs DNS).  Returns 0, or -1 with a reason in err.
+ * Make the c-ares channel if there is none yet (resolve_prepare(), or the
+ * first lookup that needs DNS).  Returns 0, or -1 with a reason in err.
  */
 static int
 resolve_channel(struct resolve *res, char *err, size_t errlen)
@@ -297,6 +297,14 @@ resolve_channel(struct resolve *res, char *err, size_t errlen)
 	res->have_channel = 1;
 	resolve_nchannels++;
 	return 0;
+}
+
+int
+resolve_prepare(struct resolve *res, char *err, size_t errlen)
+{
+	if (res == NULL || res->freeing)
+		return -1;
+	return resolve_channel(res, err, errlen);
 }
 
 size_t

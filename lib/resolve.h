@@ -49,6 +49,13 @@ int64_t		 resolve_next_timer(const struct resolve *, int64_t now);
 void		 resolve_process_timers(struct resolve *, int64_t now);
 size_t		 resolve_pending(const struct resolve *);
 
+/* Make the c-ares channel now if there is none (so that its set-up, with
+ * the reading of /etc/resolv.conf, is never inside a lookup's duration);
+ * the owner calls it before the clock of what will need DNS starts.
+ * Returns 0, or -1 with a reason in err (may be NULL): the lookups that
+ * need DNS then end INTERNAL with that reason. */
+int		 resolve_prepare(struct resolve *, char *err, size_t errlen);
+
 /* c-ares channels made so far in this process (for tests: a run with
  * only IP literals makes none). */
 size_t		 resolve_channels_made(void);

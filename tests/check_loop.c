@@ -489,8 +489,10 @@ START_TEST(test_lazy_resolver)
 	ck_assert_uint_eq(resolve_channels_made(), c0);
 	ck_assert_uint_eq(ctx_ssl_built(ctx), 0);
 
+	/* Made when the probe is added, before its clock starts. */
 	ck_assert_int_eq(smtpprobe_loop_add(l, mkprobe("localhost", port,
 	    5 * SEC), on_done, &t), 0);
+	ck_assert_uint_eq(resolve_channels_made(), c0 + 1);
 	ck_assert_int_eq(smtpprobe_loop_run(l, -1), 0);
 	ck_assert_int_eq(t.outcomes[SMTPPROBE_OUTCOME_REFUSED], 2);
 	ck_assert_uint_eq(resolve_channels_made(), c0 + 1);
