@@ -704,6 +704,13 @@ conn_run(struct conn *c)
 		const struct server_step	*st;
 		enum wait_kind			 wait = WAIT_NONE;
 
+		/*
+		 * A fresh clock for every step: one pass can read a command
+		 * that arrived while this process was not scheduled, and a
+		 * DELAY counted from a stale instant would end early as the
+		 * client measures it (a 150 ms delay seen as 136 ms).
+		 */
+		now = now_ms();
 		if (c->draining) {
 			n = conn_read(c, &want);
 			if (n == 0) {
