@@ -25,6 +25,19 @@ evaluate_fmt(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The -t budget in seconds: "10.0s", "8.0s", "0.25s", "1.5s". */
+static void
+evaluate_budget(char *buf, size_t len, double secs)
+{
+	size_t	 n;
+
+	evaluate_fmt(buf, len, "%.3f", secs);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0' && n >= 2 && buf[n - 2] != '.')
+		buf[--n] = '\0';
+	evaluate_fmt(buf + n, len - n, "s");
+}
+
 int
 evaluate_unanswered(const struct smtpprobe_result *r)
 {
@@ -80,19 +93,32 @@ evaluate_outcome_text(const struct plugin_config *cfg,
     size_t len)
 {
 	const struct smtpprobe_reply	*rep;
-	char				 dur[32];
+	char				 dur[32], budget[32];
 	const char			*text;
 	int64_t				 us, na;
 
 	text = smtpprobe_outcome_text(r->outcome);
 	switch (r->outcome) {
 	case SMTPPROBE_OUTCOME_TIMEOUT:
-		us = r->phase_us[SMTPPROBE_PHASE_TOTAL];
-		if (us < 0)
-			us = (int64_t)(cfg->timeout * 1e6);
-		evaluate_fmt(buf, len, "timeout in %s after %s",
-		    smtpprobe_phase_name(r->phase),
-		    report_duration(dur, sizeof(dur), us));
+		/*
+		 * What passed is the run's deadline (-t), shared by every
+		 * port and the lookups; the phase's own time only says how
+		 * long this probe waited there (less than -t when the
+		 * probe started late), so it comes second, and only when
+		 * it differs from the budget by more than a tenth.
+		 */
+		evaluate_budget(budget, sizeof(budget), cfg->timeout);
+		us = r->phase < SMTPPROBE_PHASE_COUNT ?
+		    r->phase_us[r->phase] : -1;
+		if (us >= 0 && (double)us < cfg->timeout * 0.9e6)
+			evaluate_fmt(buf, len, "timeout in %s (no answer within "
+			    "%s, waited %s in %s)",
+			    smtpprobe_phase_name(r->phase), budget,
+			    report_duration(dur, sizeof(dur), us),
+			    smtpprobe_phase_name(r->phase));
+		else
+			evaluate_fmt(buf, len, "timeout in %s (no answer within "
+			    "%s)", smtpprobe_phase_name(r->phase), budget);
 		return;
 	case SMTPPROBE_OUTCOME_RESOLVE_FAILED:
 		evaluate_fmt(buf, len, "cannot resolve %s%s%s", r->host,

@@ -155,6 +155,43 @@ START_TEST(test_evaluate_table)
 }
 END_TEST
 
+/*
+ * A timeout's text names the phase and the -t budget that passed, not the
+ * phase's own time (a probe that started late, e.g. under valgrind,
+ * waited 144 ms in banner of an 8 s budget); the phase's time comes
+ * second when it differs from the budget.
+ */
+START_TEST(test_evaluate_timeout_text)
+{
+	setup_result(SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_BANNER,
+	    SMTPPROBE_MODE_STARTTLS);
+	cfg.timeout = 8;
+	res.phase_us[SMTPPROBE_PHASE_BANNER] = 144000;
+	res.phase_us[SMTPPROBE_PHASE_TOTAL] = 150000;
+	judge(SMTPPROBE_POLICY_REQUIRED);
+	ck_assert_int_eq(item.state, C);
+	ck_assert_msg(has_reason("timeout in banner (no answer within 8.0s, "
+	    "waited 144ms in banner)"), "%s", item.reasons[0]);
+
+	/* the phase ran (nearly) the whole budget: the budget alone */
+	setup_result(SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_BANNER,
+	    SMTPPROBE_MODE_STARTTLS);
+	cfg.timeout = 0.25;
+	res.phase_us[SMTPPROBE_PHASE_BANNER] = 249000;
+	judge(SMTPPROBE_POLICY_REQUIRED);
+	ck_assert_msg(has_reason("timeout in banner (no answer within "
+	    "0.25s)"), "%s", item.reasons[0]);
+
+	/* a phase with no time recorded: the budget alone */
+	setup_result(SMTPPROBE_OUTCOME_TIMEOUT, SMTPPROBE_PHASE_CONNECT,
+	    SMTPPROBE_MODE_STARTTLS);
+	judge(SMTPPROBE_POLICY_REQUIRED);
+	ck_assert_msg(has_reason("timeout in connect (no answer within "
+	    "10.0s)"), "%s", item.reasons[0]);
+	ck_assert(!has_reason("waited"));
+}
+END_TEST
+
 /* --timeout-state replaces every timeout that is a problem. */
 START_TEST(test_evaluate_timeout_state)
 {
@@ -523,6 +560,7 @@ plugin_evaluate_suite(void)
 	tcase_add_loop_test(tc, test_evaluate_table, 0,
 	    (int)(sizeof(table) / sizeof(table[0])));
 	tcase_add_test(tc, test_evaluate_timeout_state);
+	tcase_add_test(tc, test_evaluate_timeout_text);
 	tcase_add_loop_test(tc, test_evaluate_cert_days, 0,
 	    (int)(sizeof(certs) / sizeof(certs[0])));
 	tcase_add_test(tc, test_evaluate_cert_expired_verified);
