@@ -14,9 +14,10 @@
  *    plain parameter struct (the library copies what it needs), driven by
  *    smtpprobe_step() until it returns SMTPPROBE_DONE, read with
  *    smtpprobe_result(), freed with smtpprobe_free().  No callbacks.
- *  - struct smtpprobe_loop: a ready-made epoll event loop with a c-ares
- *    channel, which drives many probes and DNS lookups at once in one
- *    thread.  It is what both front ends use.
+ *  - struct smtpprobe_loop: a ready-made epoll event loop (with a c-ares
+ *    channel, made when the first name must be resolved), which drives
+ *    many probes and DNS lookups at once in one thread.  It is what both
+ *    front ends use.
  *
  * Two kinds of failure never mix: a *call* fails (bad argument, out of
  * memory: -1 or NULL and an error string), or the *server* fails the probe
@@ -316,12 +317,17 @@ struct smtpprobe_result {
 struct smtpprobe_ctx;
 
 /*
- * Create the shared context.  It initialises OpenSSL and makes the client
- * SSL_CTX for the system trust store (~20 ms once per process, so that no
- * probe pays for it); certificates of the system store (the hashed
- * directory) are read on demand, a CA file when the first probe naming it
- * is made.  Thread-safe once created.  NULL on failure, with a reason in
- * err (may be NULL).  Probes may outlive it.
+ * Create the shared context.  Cheap: nothing expensive happens here.
+ * OpenSSL is initialised, and each client SSL_CTX (one per trust store:
+ * the system's, or a CA file) is built, by the first smtpprobe_new() of a
+ * probe that needs it, once per process and outside every probe's phase
+ * timers (~20 ms for the system store).  A run of plain-mode probes builds
+ * no SSL_CTX at all.  Certificates of the system store (the hashed
+ * directory /etc/ssl/certs) are read on demand.  OpenSSL's error strings
+ * are loaded on the first error that needs wording: a program that uses
+ * OpenSSL itself and wants its own error texts should initialise OpenSSL
+ * before calling this.  Thread-safe once created.  NULL on failure, with a
+ * reason in err (may be NULL).  Probes may outlive it.
  */
 struct smtpprobe_ctx	*smtpprobe_ctx_new(char *err, size_t errlen);
 void			 smtpprobe_ctx_free(struct smtpprobe_ctx *); /* NULL ok */
@@ -502,7 +508,12 @@ typedef void smtpprobe_probe_done_fn(struct smtpprobe *, void *arg);
 typedef void smtpprobe_lookup_done_fn(const struct smtpprobe_lookup_result *,
     void *arg);
 
-/* params may be NULL.  NULL on failure with a reason in err. */
+/*
+ * params may be NULL.  A bad dns_servers is rejected here.  The c-ares
+ * channel is made when a probe of a name is added or a lookup of a name
+ * starts (never inside a probe's resolve phase); a run of IP literals
+ * never reads /etc/resolv.conf.  NULL on failure with a reason in err.
+ */
 struct smtpprobe_loop	*smtpprobe_loop_new(struct smtpprobe_ctx *,
 			    const struct smtpprobe_loop_params *, char *err,
 			    size_t errlen);
