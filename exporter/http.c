@@ -1,17 +1,24 @@
 /*
- * http.c: the exporter's HTTP endpoints on libmicrohttpd 0.9.75 with its
- * internal epoll thread.  Nothing here blocks that thread on a probe:
- * /probe suspends its connection, hands the job to the prober, and the
- * prober's done callback (on a worker thread) writes the answer and
- * resumes the connection.  Every request gets its context from the URI
- * log callback, which also keeps the raw query string (MHD hands the
- * access handler a decoded path only).
+ * http.c: the exporter's HTTP endpoints on libmicrohttpd 0.9.75 with a
+ * small pool of internal epoll threads (one per CPU, 2 to 4), so that a
+ * slow request (a /metrics rendering, a bcrypt check) on one thread
+ * does not hold up the others.  Nothing here blocks a thread on a
+ * probe: /probe suspends its connection, hands the job to the prober,
+ * and the prober's done callback (on a worker thread) writes the answer
+ * and resumes the connection.  /metrics is served from a rendering at
+ * most HTTP_METRICS_TTL_US old (a reload invalidates it), so that many
+ * concurrent scrapers cost one rendering, not one each.  Every request
+ * gets its context from the URI log callback, which also keeps the raw
+ * query string (MHD hands the access handler a decoded path only).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -29,6 +36,9 @@
 #define HTTP_TEXT		"text/plain; charset=utf-8"
 #define HTTP_HTML		"text/html; charset=utf-8"
 #define HTTP_MAX_BODY		(64 * 1024)
+#define HTTP_METRICS_TTL_US	250000	/* a /metrics rendering's life */
+#define HTTP_THREADS_MIN	2
+#define HTTP_THREADS_MAX	4
 
 struct http {
 	struct MHD_Daemon	*mhd;
@@ -327,17 +337,98 @@ out:
 
 /* --- the other endpoints ------------------------------------------------ */
 
+/*
+ * The latest /metrics rendering, shared by the HTTP threads.  Fresh:
+ * younger than HTTP_METRICS_TTL_US and of the current reload
+ * generation.  While one thread renders, the others serve the previous
+ * rendering of the same generation instead of rendering too.
+ */
+static struct {
+	pthread_mutex_t	 mu;
+	char		*body;		/* NULL: none yet */
+	size_t		 len;
+	int64_t		 at_us;		/* monotonic, start of rendering */
+	unsigned	 gen;		/* selfmetrics_generation() then */
+	int		 rendering;
+} http_mc = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0 };
+
+static int64_t
+http_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A malloc'ed copy of the cached rendering if it may be served, else
+ * NULL; *mine set if the caller is now the one to render. */
+static char *
+http_metrics_cached(int64_t now, unsigned gen, size_t *len, int *mine)
+{
+	char	*copy = NULL;
+
+	*mine = 0;
+	pthread_mutex_lock(&http_mc.mu);
+	if (http_mc.body != NULL && http_mc.gen == gen &&
+	    (now - http_mc.at_us < HTTP_METRICS_TTL_US || http_mc.rendering)) {
+		if ((copy = malloc(http_mc.len + 1)) != NULL) {
+			memcpy(copy, http_mc.body, http_mc.len + 1);
+			*len = http_mc.len;
+		}
+	} else if (!http_mc.rendering)
+		http_mc.rendering = *mine = 1;
+	pthread_mutex_unlock(&http_mc.mu);
+	return copy;
+}
+
+/* Keep a copy of a rendering started at "at" unless a newer one is kept. */
+static void
+http_metrics_keep(const struct strbuf *b, int64_t at, unsigned gen,
+    int mine)
+{
+	char	*copy;
+
+	copy = b->data != NULL ? malloc(b->len + 1) : NULL;
+	if (copy != NULL) {
+		memcpy(copy, b->data, b->len);
+		copy[b->len] = '\0';
+	}
+	pthread_mutex_lock(&http_mc.mu);
+	if (mine)
+		http_mc.rendering = 0;
+	if (copy != NULL && (http_mc.body == NULL || at > http_mc.at_us)) {
+		free(http_mc.body);
+		http_mc.body = copy;
+		http_mc.len = b->len;
+		http_mc.at_us = at;
+		http_mc.gen = gen;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&http_mc.mu);
+	free(copy);
+}
+
 static enum MHD_Result
 http_metrics(struct http_req *r)
 {
 	const struct app	*a = app_get();
 	struct strbuf		 b;
+	int64_t			 now = http_now_us();
+	unsigned		 gen = selfmetrics_generation();
+	size_t			 len = 0;
+	char			*body;
+	int			 mine;
 
+	if ((body = http_metrics_cached(now, gen, &len, &mine)) != NULL)
+		return http_send(r, 200, METRICS_CONTENT_TYPE, body, len,
+		    NULL);
 	strbuf_init(&b);
 	selfmetrics_write(&b, a->prober != NULL ?
 	    prober_inflight(a->prober) : 0);
 	if (a->sched != NULL)
 		scheduler_write_metrics(a->sched, &b);
+	http_metrics_keep(&b, now, gen, mine);
 	return http_buf(r, 200, METRICS_CONTENT_TYPE, &b);
 }
 
@@ -513,7 +604,8 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 {
 	const struct app	*a = app_get();
 	struct http		*h;
-	unsigned int		 flags;
+	unsigned int		 flags, threads;
+	long			 ncpu;
 	const char		*cert, *key;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
@@ -522,6 +614,11 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	}
 	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = ncpu < HTTP_THREADS_MIN ? HTTP_THREADS_MIN :
+	    ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)ncpu;
+	if (hp->threads > 0)
+		threads = hp->threads;
 	cert = webconfig_cert_pem(a->wc);
 	key = webconfig_key_pem(a->wc);
 	if (cert != NULL)
@@ -529,6 +626,7 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)hp->listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hp->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hp->connection_timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)hp->per_ip_limit,
@@ -554,4 +652,8 @@ http_stop(struct http *h)
 		return;
 	MHD_stop_daemon(h->mhd);
 	free(h);
+	pthread_mutex_lock(&http_mc.mu);
+	free(http_mc.body);
+	http_mc.body = NULL;
+	pthread_mutex_unlock(&http_mc.mu);
 }

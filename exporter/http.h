@@ -1,7 +1,7 @@
 /*
- * http.h: the HTTP side of the exporter on libmicrohttpd (internal epoll
- * thread, suspend/resume for /probe): /probe, /metrics, /, /-/healthy,
- * /-/ready, /-/reload.
+ * http.h: the HTTP side of the exporter on libmicrohttpd (a pool of
+ * internal epoll threads, suspend/resume for /probe): /probe, /metrics,
+ * /, /-/healthy, /-/ready, /-/reload.
  */
 #ifndef EXPORTER_HTTP_H
 #define EXPORTER_HTTP_H
@@ -16,6 +16,8 @@ struct http_params {
 	unsigned	 max_connections;	/* MHD_OPTION_CONNECTION_LIMIT */
 	unsigned	 connection_timeout;	/* seconds idle before close */
 	unsigned	 per_ip_limit;		/* 0: none */
+	unsigned	 threads;		/* HTTP threads; 0: one per
+						   CPU, 2 to 4 */
 };
 
 /* Start serving; uses app_get() for config, prober, scheduler, web

@@ -34,6 +34,7 @@ static uint64_t	sm_requests[SELFMETRICS_EP_COUNT][SM_NCODES + 1];
 static int	sm_reload_ok = 1;
 static int64_t	sm_reload_time;		/* Unix seconds */
 static double	sm_start_time;
+static unsigned	sm_generation;		/* bumped by every reload */
 
 const char *
 selfmetrics_endpoint_name(enum selfmetrics_endpoint e)
@@ -70,6 +71,13 @@ selfmetrics_reload(int ok)
 	if (ok)
 		__atomic_store_n(&sm_reload_time, (int64_t)time(NULL),
 		    __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sm_generation, 1, __ATOMIC_RELEASE);
+}
+
+unsigned
+selfmetrics_generation(void)
+{
+	return __atomic_load_n(&sm_generation, __ATOMIC_ACQUIRE);
 }
 
 int

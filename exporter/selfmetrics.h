@@ -28,6 +28,9 @@ void	 selfmetrics_request(enum selfmetrics_endpoint, unsigned code);
 /* Record a config (re)load: ok 1 sets the success timestamp too. */
 void	 selfmetrics_reload(int ok);
 int	 selfmetrics_reload_ok(void);
+/* Changes with every selfmetrics_reload() (after the reload took
+ * effect): a cached /metrics rendering older than it is stale. */
+unsigned selfmetrics_generation(void);
 /* Write every self family; inflight is the probes-in-flight gauge. */
 void	 selfmetrics_write(struct strbuf *, int64_t inflight);
 /* Path of an endpoint ("/probe"); "other" for the catch-all. */

@@ -3,8 +3,9 @@
  * fakesmtp children and an in-process fake DNS (so nothing leaves
  * loopback): /probe for each outcome, the allowlist (403 with no
  * connection made), bad requests, reload (HTTP and SIGHUP), scheduled
- * targets on /metrics, basic auth, --config.check, SIGTERM, and
- * promtool on real output when promtool is installed.
+ * targets on /metrics, basic auth, --config.check, SIGTERM, /probe
+ * under a flood of /metrics scrapers, and promtool on real output when
+ * promtool is installed.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1100,6 +1101,149 @@ START_TEST(test_module_dns)
 }
 END_TEST
 
+/*
+ * Scrapers: nconn concurrent HTTP/1.0 connections, each GETting /metrics
+ * and reconnecting as soon as an answer is complete, for ms
+ * milliseconds.  Runs in a child; writes "answered failed" to fd.
+ */
+static void
+scrapers(unsigned port, int nconn, int ms, int fd)
+{
+	static const char	 req[] = "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n";
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd[128];
+	char			 buf[16384], head[128][16], out[64];
+	size_t			 hl[128];
+	long			 ok = 0, bad = 0;
+	int64_t			 end = now_ms() + ms;
+	ssize_t			 k, j;
+	int			 i, n;
+
+	if (nconn > 128)
+		nconn = 128;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < nconn; i++)
+		pfd[i].fd = -1;
+	while (now_ms() < end) {
+		for (i = 0; i < nconn; i++) {
+			if (pfd[i].fd != -1)
+				continue;
+			pfd[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+			pfd[i].events = POLLIN;
+			hl[i] = 0;
+			if (pfd[i].fd == -1 || connect(pfd[i].fd,
+			    (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+			    send(pfd[i].fd, req, sizeof(req) - 1,
+			    MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1) {
+				bad++;
+				if (pfd[i].fd != -1)
+					close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+		if ((n = poll(pfd, (nfds_t)nconn, 100)) <= 0)
+			continue;
+		for (i = 0; i < nconn; i++) {
+			if (pfd[i].fd == -1 || pfd[i].revents == 0)
+				continue;
+			k = read(pfd[i].fd, buf, sizeof(buf));
+			if (k > 0) {
+				/* keep the status line's start */
+				for (j = 0; j < k &&
+				    hl[i] < sizeof(head[0]) - 1; j++)
+					head[i][hl[i]++] = buf[j];
+				continue;
+			}
+			head[i][hl[i]] = '\0';
+			if (k == 0 && strncmp(head[i], "HTTP/1.", 7) == 0 &&
+			    strncmp(head[i] + 8, " 200 ", 5) == 0)
+				ok++;
+			else
+				bad++;
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+		}
+	}
+	snprintf(out, sizeof(out), "%ld %ld\n", ok, bad);
+	(void)write(fd, out, strlen(out));
+}
+
+/*
+ * Many concurrent /metrics scrapers (with scheduled targets, so each
+ * rendering has histograms to write) do not hold up /probe: every probe
+ * answers, successful, well within its scrape timeout, and every scrape
+ * is answered 200.
+ */
+START_TEST(test_metrics_flood)
+{
+	struct run	 r;
+	char		 extra[512], path[256], got[64], *b;
+	int		 fds[2], i;
+	long		 ok = 0, bad = -1;
+	int64_t		 t0, took;
+	pid_t		 pid;
+	ssize_t		 k;
+
+	run_init(&r);
+	start_fake(&r, "good", "notls", NULL);
+	snprintf(extra, sizeof(extra),
+	    "targets:\n"
+	    "  - name: sched-a\n"
+	    "    host: 127.0.0.1\n"
+	    "    module: fake\n"
+	    "    interval: 1s\n"
+	    "    ports: [\"%u/starttls:required\", \"%u/plain:required\"]\n"
+	    "  - name: sched-b\n"
+	    "    host: 127.0.0.1\n"
+	    "    module: fake\n"
+	    "    interval: 1s\n"
+	    "    ports: [\"%u/starttls:required\"]\n",
+	    fake_port(&r, "good"), fake_port(&r, "notls"),
+	    fake_port(&r, "good"));
+	write_config(&r, extra);
+	start_exporter(&r, config_arg(&r), NULL);
+	ck_assert(wait_metrics(&r, "smtp_port_probes_total{target="
+	    "\"sched-b\"", 1, 5000));
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(fds[0]);
+		scrapers(r.exp_port, 100, 3000, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	usleep(300000);		/* the scrapers are at it */
+	snprintf(path, sizeof(path), "/probe?module=fake&target=127.0.0.1&"
+	    "ports=%u/starttls:required", fake_port(&r, "good"));
+	for (i = 0; i < 5; i++) {
+		t0 = now_ms();
+		ck_assert_int_eq(http(r.exp_port, "GET", path,
+		    "X-Prometheus-Scrape-Timeout-Seconds: 2.5\r\n", &b), 200);
+		took = now_ms() - t0;
+		ck_assert_msg(strstr(b, "\nprobe_success 1\n") != NULL,
+		    "probe %d under /metrics load: %s", i, body_of(b));
+		free(b);
+		/* the probe's budget is 2.5 - 0.5 s; the answer comes in it */
+		ck_assert_msg(took < 2000, "probe %d took %lld ms", i,
+		    (long long)took);
+	}
+	k = read(fds[0], got, sizeof(got) - 1);
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_gt(k, 0);
+	got[k] = '\0';
+	ck_assert_int_eq(sscanf(got, "%ld %ld", &ok, &bad), 2);
+	ck_assert_msg(bad == 0 && ok >= 100, "scrapes: %ld answered 200, "
+	    "%ld failed", ok, bad);
+	run_fini(&r);
+}
+END_TEST
+
 /* One case per test, so CK_RUN_CASE can pick one. */
 static void
 add_case(Suite *s, const char *name, const TTest *t)
@@ -1128,6 +1272,7 @@ exporter_run_suite(void)
 	add_case(s, "config_check", test_config_check);
 	add_case(s, "sigterm", test_sigterm);
 	add_case(s, "overload", test_overload);
+	add_case(s, "metrics_flood", test_metrics_flood);
 	add_case(s, "web_tls", test_web_tls);
 	return s;
 }
