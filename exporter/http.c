@@ -338,19 +338,22 @@ out:
 /* --- the other endpoints ------------------------------------------------ */
 
 /*
- * The latest /metrics rendering, shared by the HTTP threads.  Fresh:
- * younger than HTTP_METRICS_TTL_US and of the current reload
- * generation.  While one thread renders, the others serve the previous
- * rendering of the same generation instead of rendering too.
+ * The latest /metrics rendering, shared by the HTTP threads as one MHD
+ * response (MHD counts its references: every connection it is queued on
+ * holds one, so it outlives its replacement as long as needed; no copy
+ * per scrape).  Fresh: younger than HTTP_METRICS_TTL_US and of the
+ * current reload generation.  While one thread renders, the others
+ * serve the previous rendering of the same generation instead of
+ * rendering too.
  */
 static struct {
-	pthread_mutex_t	 mu;
-	char		*body;		/* NULL: none yet */
-	size_t		 len;
-	int64_t		 at_us;		/* monotonic, start of rendering */
-	unsigned	 gen;		/* selfmetrics_generation() then */
-	int		 rendering;
-} http_mc = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0 };
+	pthread_mutex_t		 mu;
+	struct MHD_Response	*resp;		/* NULL: none yet */
+	int64_t			 at_us;		/* monotonic, start of
+						   rendering */
+	unsigned		 gen;		/* selfmetrics_generation() */
+	int			 rendering;
+} http_mc = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0 };
 
 static int64_t
 http_now_us(void)
@@ -361,75 +364,94 @@ http_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* A malloc'ed copy of the cached rendering if it may be served, else
- * NULL; *mine set if the caller is now the one to render. */
-static char *
-http_metrics_cached(int64_t now, unsigned gen, size_t *len, int *mine)
+/*
+ * Queue the cached rendering on r if it may be served (1, *ret set);
+ * else 0, with *mine set if the caller is now the one to render.
+ */
+static int
+http_metrics_cached(struct http_req *r, int64_t now, unsigned gen,
+    int *mine, enum MHD_Result *ret)
 {
-	char	*copy = NULL;
+	int	 served = 0;
 
 	*mine = 0;
 	pthread_mutex_lock(&http_mc.mu);
-	if (http_mc.body != NULL && http_mc.gen == gen &&
+	if (http_mc.resp != NULL && http_mc.gen == gen &&
 	    (now - http_mc.at_us < HTTP_METRICS_TTL_US || http_mc.rendering)) {
-		if ((copy = malloc(http_mc.len + 1)) != NULL) {
-			memcpy(copy, http_mc.body, http_mc.len + 1);
-			*len = http_mc.len;
-		}
+		/* MHD takes its own reference */
+		*ret = MHD_queue_response(r->conn, 200, http_mc.resp);
+		served = 1;
 	} else if (!http_mc.rendering)
 		http_mc.rendering = *mine = 1;
 	pthread_mutex_unlock(&http_mc.mu);
-	return copy;
+	if (served)
+		selfmetrics_request(r->ep, 200);
+	return served;
 }
 
-/* Keep a copy of a rendering started at "at" unless a newer one is kept. */
+/* Keep resp (a rendering started at "at") unless a newer one is kept. */
 static void
-http_metrics_keep(const struct strbuf *b, int64_t at, unsigned gen,
+http_metrics_keep(struct MHD_Response *resp, int64_t at, unsigned gen,
     int mine)
 {
-	char	*copy;
+	struct MHD_Response	*old = resp;
 
-	copy = b->data != NULL ? malloc(b->len + 1) : NULL;
-	if (copy != NULL) {
-		memcpy(copy, b->data, b->len);
-		copy[b->len] = '\0';
-	}
 	pthread_mutex_lock(&http_mc.mu);
 	if (mine)
 		http_mc.rendering = 0;
-	if (copy != NULL && (http_mc.body == NULL || at > http_mc.at_us)) {
-		free(http_mc.body);
-		http_mc.body = copy;
-		http_mc.len = b->len;
+	if (resp != NULL && (http_mc.resp == NULL || at > http_mc.at_us)) {
+		old = http_mc.resp;
+		http_mc.resp = resp;
 		http_mc.at_us = at;
 		http_mc.gen = gen;
-		copy = NULL;
 	}
 	pthread_mutex_unlock(&http_mc.mu);
-	free(copy);
+	if (old != NULL)
+		MHD_destroy_response(old);
 }
 
 static enum MHD_Result
 http_metrics(struct http_req *r)
 {
 	const struct app	*a = app_get();
+	struct MHD_Response	*resp;
 	struct strbuf		 b;
 	int64_t			 now = http_now_us();
 	unsigned		 gen = selfmetrics_generation();
-	size_t			 len = 0;
+	size_t			 len;
 	char			*body;
+	enum MHD_Result		 ret = MHD_NO;
 	int			 mine;
 
-	if ((body = http_metrics_cached(now, gen, &len, &mine)) != NULL)
-		return http_send(r, 200, METRICS_CONTENT_TYPE, body, len,
-		    NULL);
+	if (http_metrics_cached(r, now, gen, &mine, &ret))
+		return ret;
 	strbuf_init(&b);
 	selfmetrics_write(&b, a->prober != NULL ?
 	    prober_inflight(a->prober) : 0);
 	if (a->sched != NULL)
 		scheduler_write_metrics(a->sched, &b);
-	http_metrics_keep(&b, now, gen, mine);
-	return http_buf(r, 200, METRICS_CONTENT_TYPE, &b);
+	len = b.len;
+	body = strbuf_steal(&b);
+	strbuf_free(&b);
+	if (body == NULL) {
+		http_metrics_keep(NULL, now, gen, mine);
+		return http_send(r, 500, HTTP_TEXT, NULL, 0, NULL);
+	}
+	resp = MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		http_metrics_keep(NULL, now, gen, mine);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    METRICS_CONTENT_TYPE);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(r->conn, 200, resp);
+	selfmetrics_request(r->ep, 200);
+	/* the cache's reference is the creator's */
+	http_metrics_keep(resp, now, gen, mine);
+	return ret;
 }
 
 static enum MHD_Result
@@ -653,7 +675,8 @@ http_stop(struct http *h)
 	MHD_stop_daemon(h->mhd);
 	free(h);
 	pthread_mutex_lock(&http_mc.mu);
-	free(http_mc.body);
-	http_mc.body = NULL;
+	if (http_mc.resp != NULL)
+		MHD_destroy_response(http_mc.resp);
+	http_mc.resp = NULL;
 	pthread_mutex_unlock(&http_mc.mu);
 }
