@@ -138,6 +138,35 @@ start(const char *scenario, long slow_ms)
 	return f;
 }
 
+/*
+ * A server stopped right after its start (a test that never connects)
+ * goes quietly: its SIGTERM never reaches this process.  In fork mode
+ * Check's SIGTERM handler, which signals the whole process group, is
+ * inherited by the forked server; if it ran there, this test would die
+ * of SIGTERM ("Received signal 15" in a random fast probe test).
+ */
+START_TEST(test_stop_at_once)
+{
+	int	i;
+
+	for (i = 0; i < 50; i++) {
+		struct fake	*f = start("good", 0);
+
+		fake_stop(f);
+	}
+	/* And when it had time to start. */
+	for (i = 0; i < 5; i++) {
+		struct fake	*f = start("notls", 0);
+		int		 fd = raw_connect(fake_port(f));
+		char		 buf[512];
+
+		ck_assert_uint_gt(read_reply(fd, buf, sizeof(buf), 5000), 0);
+		close(fd);
+		fake_stop(f);
+	}
+}
+END_TEST
+
 /* A client that speaks before the greeting is seen (so POLITE() in the
  * probe tests can fail); one that waits is not. */
 START_TEST(test_early_seen)
@@ -475,6 +504,7 @@ probe_fake_suite(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_contract_names);
+	tcase_add_test(tc, test_stop_at_once);
 	tcase_add_test(tc, test_early_seen);
 	tcase_add_test(tc, test_drip_drips);
 	tcase_add_test(tc, test_hostile_streams);

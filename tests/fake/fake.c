@@ -70,6 +70,22 @@ child_log(void *arg, unsigned conn, uint16_t port, const char *line)
 	}
 }
 
+/*
+ * In the child, before anything else: every signal a test framework or a
+ * test may have caught gets its default action back (SIGTERM and SIGINT
+ * stay blocked until server_watch_signals() takes them over).
+ */
+static void
+child_reset_signals(void)
+{
+	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGALRM,
+	    SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
+	size_t			i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)signal(sigs[i], SIG_DFL);
+}
+
 static void __attribute__((noreturn))
 child_main(struct tlsgen *tg, const struct server_scenario *sc, int lfd,
     uint16_t port, int logfd, int ctlfd, long slow_ms)
@@ -149,6 +165,7 @@ fake_start_at(const char *scenario, const char *addr, long slow_ms,
 	int				 lfd = -1, logp[2] = { -1, -1 };
 	int				 ctlp[2] = { -1, -1 };
 	pid_t				 parent = getpid();
+	sigset_t			 stopsigs, oldmask;
 
 	if ((sc = scenarios_find(scenario)) == NULL) {
 		snprintf(err, errlen, "unknown scenario %s", scenario);
@@ -179,11 +196,27 @@ fake_start_at(const char *scenario, const char *addr, long slow_ms,
 	/* Room for a busy test's log, so the child rarely blocks on it. */
 	(void)fcntl(logp[1], F_SETPIPE_SZ, 1024 * 1024);
 	fflush(NULL);
+	/*
+	 * The child must never run this process's signal handlers: in
+	 * Check's fork mode the test process has Check's SIGTERM handler,
+	 * which signals the whole process group (the test included).  A
+	 * fake_stop() right after fake_start() could deliver SIGTERM before
+	 * the child set up its signalfd, and the test died of "signal 15".
+	 * So the child is born with SIGTERM and SIGINT blocked (pending
+	 * ones are read by server_watch_signals()' signalfd) and resets
+	 * every handler it may have inherited before unblocking anything.
+	 */
+	sigemptyset(&stopsigs);
+	sigaddset(&stopsigs, SIGTERM);
+	sigaddset(&stopsigs, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
 	if ((f->pid = fork()) == -1) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
+		(void)pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 		goto fail;
 	}
 	if (f->pid == 0) {
+		child_reset_signals();
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
@@ -192,6 +225,7 @@ fake_start_at(const char *scenario, const char *addr, long slow_ms,
 		child_main(tg, sc, lfd, f->port, logp[1], ctlp[0],
 		    slow_ms > 0 ? slow_ms : 2000);
 	}
+	(void)pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	close(lfd);
 	close(logp[1]);
 	close(ctlp[0]);
@@ -220,20 +254,43 @@ fail:
 	return NULL;
 }
 
+/* Monotonic clock, ms. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 fake_stop(struct fake *f)
 {
 	if (f == NULL)
 		return;
+	/* The log first: a child blocked writing to a full log pipe gets
+	 * EPIPE instead of never seeing its SIGTERM. */
+	if (f->logfd != -1)
+		close(f->logfd);
 	if (f->ctlfd != -1)
 		close(f->ctlfd);
 	if (f->pid > 0) {
+		int64_t	end = mono_ms() + 5000;
+		pid_t	w;
+
+		/* Our child, not yet reaped: the PID is still ours. */
 		(void)kill(f->pid, SIGTERM);
-		while (waitpid(f->pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		while ((w = waitpid(f->pid, NULL, WNOHANG)) == 0 &&
+		    mono_ms() < end)
+			usleep(2000);
+		if (w == 0) {		/* stuck: a bounded stop all the same */
+			(void)kill(f->pid, SIGKILL);
+			while (waitpid(f->pid, NULL, 0) == -1 &&
+			    errno == EINTR)
+				;
+		}
 	}
-	if (f->logfd != -1)
-		close(f->logfd);
 	(void)unlink(f->ca_file);
 	(void)rmdir(f->dir);
 	free(f->log);
@@ -311,14 +368,6 @@ read_log(struct fake *f)
 	}
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 fake_poll(struct fake *f)
