@@ -38,6 +38,10 @@
 #define HTTP_MAX_BODY		(64 * 1024)
 #define HTTP_METRICS_TTL_US	250000	/* a /metrics rendering's life */
 #define HTTP_THREADS_MIN	2
+/* Per-connection memory (request, headers, response headers): plenty
+ * for Prometheus's GETs; a larger request gets MHD's 414 / 431.  At the
+ * M_MMAP_THRESHOLD that main.c sets, so each is mapped on its own. */
+#define HTTP_CONN_MEMORY	(16 * 1024)
 #define HTTP_THREADS_MAX	4
 
 struct http {
@@ -652,7 +656,7 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)hp->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)hp->connection_timeout,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)hp->per_ip_limit,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 	    cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,

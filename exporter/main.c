@@ -350,19 +350,21 @@ raise_nofile(void)
 /*
  * glibc's allocator, tuned for a long-running daemon (measured with
  * bench/loadtest; figures in docs/benchmarks.md):
- * - M_MMAP_THRESHOLD 32 KiB: libmicrohttpd's 32 KiB per-connection
- *   pools (and the probes' larger buffers) are mmap'ed and go back to
- *   the kernel when freed; in the heap, idle clients that time out and
- *   reconnect fragmented it (RSS +2 MB per 15 s cycle, no leak);
+ * - M_MMAP_THRESHOLD 16 KiB: libmicrohttpd's 16 KiB per-connection
+ *   pools (http.c, HTTP_CONN_MEMORY) and the probes' larger buffers are
+ *   mapped on their own and go back to the kernel when freed; in the
+ *   heap, idle clients that time out and reconnect fragmented it (RSS
+ *   +2 MB per 15 s cycle, no leak);
  * - M_ARENA_MAX 2: one arena per prober thread grew RSS from 10 to 79
- *   MB under /probe load, with no gain in CPU per probe.
+ *   MB under /probe load (with 2: flat at 16-17 MB; CPU per probe
+ *   0.48x blackbox_exporter's in bench/run).
  * A user's MALLOC_MMAP_THRESHOLD_ or MALLOC_ARENA_MAX wins.
  */
 static void
 tune_malloc(void)
 {
 	if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL)
-		(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024);
+		(void)mallopt(M_MMAP_THRESHOLD, 16 * 1024);
 	if (getenv("MALLOC_ARENA_MAX") == NULL)
 		(void)mallopt(M_ARENA_MAX, 2);
 }
