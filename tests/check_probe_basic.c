@@ -1290,7 +1290,7 @@ probe_basic_suite(void)
 	tc = tcase_create("detail");
 	tcase_add_unchecked_fixture(tc, dfake_start, dfake_stop);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 15);
+	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_detail_rule, 0, NROWS(detail_rows));
 	suite_add_tcase(s, tc);
 
@@ -1307,7 +1307,7 @@ probe_basic_suite(void)
 
 	tc = tcase_create("connect");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 15);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_silent);
 	tcase_add_test(tc, test_fake_clock_deadline);
@@ -1316,7 +1316,7 @@ probe_basic_suite(void)
 
 	tc = tcase_create("addresses");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 15);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_want_resolve);
 	tcase_add_loop_test(tc, test_resolve_failures, 0, NROWS(resolve_rows));
 	tcase_add_test(tc, test_literal_family);
@@ -1328,7 +1328,7 @@ probe_basic_suite(void)
 
 	tc = tcase_create("dialogue");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 15);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_quit_unanswered);
 	tcase_add_test(tc, test_quit_closed);
 	tcase_add_test(tc, test_ipv6_ehlo_literal);

@@ -502,7 +502,7 @@ probe_fake_suite(void)
 	Suite	*s = suite_create("fake");
 	TCase	*tc = tcase_create("server");
 
-	tcase_set_timeout(tc, 20);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_contract_names);
 	tcase_add_test(tc, test_stop_at_once);
 	tcase_add_test(tc, test_early_seen);
@@ -511,7 +511,7 @@ probe_fake_suite(void)
 	tcase_add_test(tc, test_noread_fills);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("program");
-	tcase_set_timeout(tc, 20);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_program);
 	tcase_add_test(tc, test_program_sigterm);
 	tcase_add_test(tc, test_program_usage);
