@@ -382,8 +382,10 @@ START_TEST(test_silent)
 	int64_t				 t0;
 
 	lfd = listener("127.0.0.1", &port, 8);
-	params_init(&pa, "127.0.0.1", port, SMTPPROBE_MODE_PLAIN, 300 * MS);
+	/* The clock starts where the deadline is counted from: "on time"
+	 * is judged on the probe's clock, smtpprobe_new() included. */
 	t0 = smtpprobe_now();
+	params_init(&pa, "127.0.0.1", port, SMTPPROBE_MODE_PLAIN, 300 * MS);
 	p = smtpprobe_new(ctx, &pa, NULL, 0);
 	ck_assert_ptr_nonnull(p);
 	r = drive(p);
@@ -1032,8 +1034,9 @@ START_TEST(test_dialogue)
 	    r->phase == dialogues[_i].phase, "%s: got %s in %s (%s)",
 	    dialogues[_i].name, smtpprobe_outcome_name(r->outcome),
 	    smtpprobe_phase_name(r->phase), r->detail);
-	/* Every one of these is decided well before the deadline. */
-	ck_assert_int_lt(smtpprobe_now() - t0, 3 * SEC);
+	/* Every one of these is decided well before the deadline (under
+	 * half of it, whatever the machine's load). */
+	ck_assert_int_lt(smtpprobe_now() - t0, 5 * SEC);
 	ck_assert_int_ge(r->phase_us[r->phase], 0);
 	smtpprobe_free(p);
 	script_end(&s);
