@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,7 +13,15 @@
 void
 report_init(struct report *rep)
 {
-	memset(rep, 0, sizeof(*rep));
+	/*
+	 * Everything but hosts[]: report_add_host() clears each entry it
+	 * hands out.  hosts[] is ~95 KB of the plugin's stack; zeroing it
+	 * all made every run touch those pages (max RSS above check_smtp's,
+	 * the figure issue 3 asks to stay under).
+	 */
+	memset(rep, 0, offsetof(struct report, hosts));
+	memset((char *)rep + offsetof(struct report, nhosts), 0,
+	    sizeof(*rep) - offsetof(struct report, nhosts));
 }
 
 void
