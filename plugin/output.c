@@ -191,12 +191,15 @@ output_facts(const struct report *rep, const struct report_item *it,
 		if (na != 0) {
 			int64_t d = output_days_left(na, rep->wall_now);
 
+			/* Whole days since expiry, as the status reason
+			 * counts them (evaluate.c): 30.2 days ago is "30",
+			 * while days left (perfdata) is floor(-30.2) = -31. */
 			if (d >= 0)
 				buf_printf(out, " valid %lld days",
 				    (long long)d);
 			else
 				buf_printf(out, " expired %lld days ago",
-				    (long long)-d);
+				    (long long)((rep->wall_now - na) / DAY));
 		}
 		if (!r->cert.verify_checked)
 			buf_puts(out, " (not verified)");

@@ -308,6 +308,10 @@ START_TEST(test_run_expired)
 	plugin_run("-H", "127.0.0.1", "-P", P("%u", p), "--ca-file", ca_file,
 	    NULL);
 	expect(2, "expired");
+	/* The fake's certificate expired 30 days (and seconds) ago: the
+	 * status reason and the long output count the same whole days. */
+	expect(2, "CRITICAL certificate expired 30 days ago");
+	expect(2, "cert mail.fake.test expired 30 days ago");
 	/* --no-verify: chain not judged, expiry still CRITICAL */
 	plugin_run("-H", "127.0.0.1", "-P", P("%u:optional", p), "--ca-file",
 	    ca_file, "--no-verify", NULL);
