@@ -125,8 +125,7 @@ evaluate_outcome_text(const struct plugin_config *cfg,
 		    r->detail[0] != '\0' ? ": " : "", r->detail);
 		return;
 	case SMTPPROBE_OUTCOME_CERT_EXPIRED:
-		na = r->cert.chain_earliest_not_after != 0 ?
-		    r->cert.chain_earliest_not_after : r->cert.not_after;
+		na = report_cert_expiry(&r->cert);
 		if (r->cert.present && na != 0 && na <= wall_now) {
 			evaluate_fmt(buf, len,
 			    "certificate expired %lld days ago",
@@ -233,8 +232,7 @@ evaluate_cert_days(const struct plugin_config *cfg, struct report_item *it,
 
 	if (!r->tls_up || !r->cert.present)
 		return;
-	na = r->cert.chain_earliest_not_after != 0 ?
-	    r->cert.chain_earliest_not_after : r->cert.not_after;
+	na = report_cert_expiry(&r->cert);
 	if (na == 0)
 		return;
 	if (na <= wall_now) {

@@ -174,8 +174,7 @@ json_cert(struct buf *out, int *first, const struct report *rep,
 		buf_puts(out, "null");
 		return;
 	}
-	na = c->chain_earliest_not_after != 0 ? c->chain_earliest_not_after :
-	    c->not_after;
+	na = report_cert_expiry(c);
 	buf_putc(out, '{');
 	json_kstr(out, &f, "subject", c->subject);
 	json_kstr(out, &f, "issuer", c->issuer);

@@ -186,8 +186,7 @@ output_facts(const struct report *rep, const struct report_item *it,
 		buf_puts(out, ", cert ");
 		output_clean(out, r->cert.common_name[0] != '\0' ?
 		    r->cert.common_name : r->cert.subject);
-		na = r->cert.chain_earliest_not_after != 0 ?
-		    r->cert.chain_earliest_not_after : r->cert.not_after;
+		na = report_cert_expiry(&r->cert);
 		if (na != 0) {
 			int64_t d = output_days_left(na, rep->wall_now);
 
@@ -579,8 +578,7 @@ output_perfdata(const struct plugin_config *cfg, const struct report *rep,
 		}
 		if (!r->tls_up || !r->cert.present)
 			continue;
-		na = r->cert.chain_earliest_not_after != 0 ?
-		    r->cert.chain_earliest_not_after : r->cert.not_after;
+		na = report_cert_expiry(&r->cert);
 		if (na == 0)
 			continue;
 		buf_reset(&label);

@@ -154,3 +154,10 @@ report_time(char *buf, size_t len, int64_t unix_seconds)
 		snprintf(buf, len, "@%lld", (long long)unix_seconds);
 	return buf;
 }
+
+int64_t
+report_cert_expiry(const struct smtpprobe_cert *c)
+{
+	return c->chain_earliest_not_after != 0 ?
+	    c->chain_earliest_not_after : c->not_after;
+}

@@ -103,6 +103,9 @@ int		 report_synth(struct report_item *, const char *host,
 char		*report_duration(char *buf, size_t len, int64_t us);
 /* Unix seconds as "2026-11-29T09:40:00Z" (UTC). */
 char		*report_time(char *buf, size_t len, int64_t unix_seconds);
+/* The notAfter certificate days are judged on: the earliest among the
+ * certificates the server presented, else the leaf's (0 if unknown). */
+int64_t		 report_cert_expiry(const struct smtpprobe_cert *);
 /* Add a reason to an item (dropped if full). */
 void		 report_reason(struct report_item *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
