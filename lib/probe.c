@@ -858,6 +858,22 @@ h_connect(struct smtpprobe *p, int64_t now)
 		r = sock_connect_result(p->att[i].fd, 0);
 		if (r == 1)
 			return connected(p, i);
+		if (r == -1 && (errno == ECONNRESET ||
+		    errno == ECONNABORTED)) {
+			/* Only a RST to the SYN is ECONNREFUSED: this one
+			 * came after the handshake completed, before we
+			 * looked.  The connect succeeded; the reset belongs
+			 * to the phase after it (PRODUCT.md: "reset after it
+			 * was established"). */
+			int	e = errno;
+			enum probe_next	n = connected(p, i);
+
+			if (p->state == PROBE_DONE)
+				return n;
+			tracef(p, "connection reset by the server");
+			return fail_close(p, SMTPPROBE_OUTCOME_RESET, e,
+			    errno_detail(e, SMTPPROBE_OUTCOME_RESET));
+		}
 		if (r == -1) {
 			p->last_errno = errno;
 			snprintf(p->res.address, sizeof(p->res.address), "%s",

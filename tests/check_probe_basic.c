@@ -433,6 +433,61 @@ START_TEST(test_fake_clock_deadline)
 }
 END_TEST
 
+/*
+ * The server accepts and resets before the client has looked at its
+ * connect: SO_ERROR then says ECONNRESET, not ECONNREFUSED.  The
+ * handshake completed, so the connect succeeded and the reset belongs to
+ * the banner (PRODUCT.md: "reset: connection reset after it was
+ * established"), in either mode.
+ */
+START_TEST(test_reset_before_look)
+{
+	static const enum smtpprobe_mode	 modes[] = {
+		SMTPPROBE_MODE_PLAIN, SMTPPROBE_MODE_TLS };
+	static const enum smtpprobe_phase	 want[] = {
+		SMTPPROBE_PHASE_BANNER, SMTPPROBE_PHASE_TLS_HANDSHAKE };
+	struct smtpprobe_params		 pa;
+	struct smtpprobe		*p;
+	const struct smtpprobe_result	*r;
+	struct linger			 lg = { 1, 0 };
+	uint16_t			 port = 0;
+	int				 lfd, cfd;
+
+	lfd = listener("127.0.0.1", &port, 8);
+	memset(&pa, 0, sizeof(pa));
+	pa.host = "127.0.0.1";
+	pa.port = port;
+	pa.mode = modes[_i];
+	pa.deadline = smtpprobe_now() + 5 * SEC;
+	p = smtpprobe_new(ctx, &pa, NULL, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(smtpprobe_step(p, smtpprobe_now()),
+	    SMTPPROBE_WANT_IO);
+	/* The kernel completes the handshake without the client's help;
+	 * accept it and reset it before the probe steps again. */
+	cfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(cfd, 0);
+	ck_assert_int_eq(setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	close(cfd);
+	usleep(20000);
+	while (smtpprobe_step(p, smtpprobe_now()) != SMTPPROBE_DONE)
+		ck_assert_int_lt(smtpprobe_now(), pa.deadline);
+	r = smtpprobe_result(p);
+	ck_assert_msg(r->outcome == SMTPPROBE_OUTCOME_RESET &&
+	    r->phase == want[_i], "got %s in %s (%s)",
+	    smtpprobe_outcome_name(r->outcome),
+	    smtpprobe_phase_name(r->phase), r->detail);
+	ck_assert_int_eq(r->connected, 1);
+	ck_assert_int_eq(r->sys_errno, ECONNRESET);
+	ck_assert_int_ge(r->phase_us[SMTPPROBE_PHASE_CONNECT], 0);
+	ck_assert_int_eq(r->nattempts, 1);
+	ck_assert_int_eq(r->attempts[0].outcome, SMTPPROBE_OUTCOME_OK);
+	smtpprobe_free(p);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(test_cancel)
 {
 	struct smtpprobe_params		 pa;
@@ -1315,6 +1370,7 @@ probe_basic_suite(void)
 	tcase_add_test(tc, test_silent);
 	tcase_add_test(tc, test_fake_clock_deadline);
 	tcase_add_test(tc, test_cancel);
+	tcase_add_loop_test(tc, test_reset_before_look, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("addresses");
