@@ -38,10 +38,17 @@
 #define HTTP_MAX_BODY		(64 * 1024)
 #define HTTP_METRICS_TTL_US	250000	/* a /metrics rendering's life */
 #define HTTP_THREADS_MIN	2
-/* Per-connection memory (request, headers, response headers): plenty
- * for Prometheus's GETs; a larger request gets MHD's 414 / 431.  At the
- * M_MMAP_THRESHOLD that main.c sets, so each is mapped on its own. */
-#define HTTP_CONN_MEMORY	(16 * 1024)
+/* Per-connection memory (request line, headers, response headers):
+ * plenty for Prometheus's GETs; a larger request gets MHD's 414 / 431.
+ * Above 32 KiB on purpose: libmicrohttpd mmap()s a larger pool on its
+ * own and munmap()s it at close, and only the pages a request touches
+ * (two or three for a GET) are resident.  A pool of 32 KiB or less is
+ * malloc()ed, and glibc puts such a block in the heap whenever a free
+ * chunk fits (M_MMAP_THRESHOLD only counts when the heap must grow):
+ * with 16 KiB pools, 1,000 idle clients that the idle timeout closes
+ * and that reconnect grew the heap by 0.5-2 MB per 15 s cycle
+ * (bench/loadtest; mallinfo2: the pools in use, in the heap). */
+#define HTTP_CONN_MEMORY	(36 * 1024)
 #define HTTP_THREADS_MAX	4
 
 struct http {

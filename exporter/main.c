@@ -350,11 +350,11 @@ raise_nofile(void)
 /*
  * glibc's allocator, tuned for a long-running daemon (measured with
  * bench/loadtest; figures in docs/benchmarks.md):
- * - M_MMAP_THRESHOLD 16 KiB: libmicrohttpd's 16 KiB per-connection
- *   pools (http.c, HTTP_CONN_MEMORY) and the probes' larger buffers are
- *   mapped on their own and go back to the kernel when freed; in the
- *   heap, idle clients that time out and reconnect fragmented it (RSS
- *   +2 MB per 15 s cycle, no leak);
+ * - M_MMAP_THRESHOLD 16 KiB: when the heap has no free chunk for a
+ *   block of 16 KiB or more (the probes' larger buffers), the block is
+ *   mapped on its own and goes back to the kernel when freed, instead
+ *   of growing the heap.  libmicrohttpd's connection pools are larger
+ *   than 32 KiB so that MHD maps them itself (http.c);
  * - M_ARENA_MAX 2: one arena per prober thread grew RSS from 10 to 79
  *   MB under /probe load (with 2: flat at 16-17 MB; CPU per probe
  *   0.48x blackbox_exporter's in bench/run).
