@@ -10,6 +10,9 @@
  * concurrent scrapers cost one rendering, not one each.  Every request
  * gets its context from the URI log callback, which also keeps the raw
  * query string (MHD hands the access handler a decoded path only).
+ * The web config (users, certificate) is looked up afresh for every
+ * request and every TLS handshake, so a reload changes it for the next
+ * request and the next connection without a restart.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -20,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <microhttpd.h>
 
 #include "app.h"
@@ -536,8 +541,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	const struct app	*a = app_get();
 	struct http_req		*r = *con_cls;
+	struct webconfig	*wc;
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
 	char			*user, *pass = NULL;
@@ -582,28 +587,30 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	else if (strcmp(url, "/-/reload") == 0)
 		r->ep = SELFMETRICS_EP_RELOAD;
 
-	if (webconfig_has_users(a->wc)) {
+	/* the users of this moment: a reload may swap them meanwhile */
+	wc = app_webconfig();
+	ok = !webconfig_has_users(wc);
+	if (!ok) {
 		user = MHD_basic_auth_get_username_password(conn, &pass);
-		ok = user != NULL && webconfig_check(a->wc, user, pass);
+		ok = user != NULL && webconfig_check(wc, user, pass);
 		if (user != NULL)
 			MHD_free(user);
 		if (pass != NULL)
 			MHD_free(pass);
-		if (!ok) {
-			resp = MHD_create_response_from_buffer(
-			    strlen("Unauthorized\n"),
-			    (void *)(uintptr_t)"Unauthorized\n",
-			    MHD_RESPMEM_PERSISTENT);
-			if (resp == NULL)
-				return MHD_NO;
-			MHD_add_response_header(resp,
-			    MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_TEXT);
-			ret = MHD_queue_basic_auth_fail_response(conn,
-			    HTTP_REALM, resp);
-			MHD_destroy_response(resp);
-			selfmetrics_request(r->ep, 401);
-			return ret;
-		}
+	}
+	webconfig_unref(wc);
+	if (!ok) {
+		resp = MHD_create_response_from_buffer(strlen("Unauthorized\n"),
+		    (void *)(uintptr_t)"Unauthorized\n", MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    HTTP_TEXT);
+		ret = MHD_queue_basic_auth_fail_response(conn, HTTP_REALM,
+		    resp);
+		MHD_destroy_response(resp);
+		selfmetrics_request(r->ep, 401);
+		return ret;
 	}
 
 	get = http_is(method, MHD_HTTP_METHOD_GET) ||
@@ -632,6 +639,35 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 }
 
+/*
+ * GnuTLS's certificate callback (gnutls_certificate_retrieve_function3,
+ * MHD_OPTION_HTTPS_CERT_CALLBACK2), called in every handshake: a fresh
+ * copy of the current web config's chain and key, which GnuTLS frees
+ * with the session, so a reload never frees what a session still uses.
+ */
+static int
+http_cert(gnutls_session_t session, const struct gnutls_cert_retr_st *info,
+    gnutls_pcert_st **certs, unsigned int *ncerts, gnutls_ocsp_data_st **ocsp,
+    unsigned int *nocsp, gnutls_privkey_t *key, unsigned int *flags)
+{
+	struct webconfig	*wc = app_webconfig();
+	int			 rc;
+
+	(void)session;
+	(void)info;
+	*ocsp = NULL;
+	*nocsp = 0;
+	rc = webconfig_tls_get(wc, certs, ncerts, key);
+	webconfig_unref(wc);
+	if (rc == -1) {
+		log_msg(LOG_LEVEL_WARN, "TLS handshake without a certificate "
+		    "(out of memory?)", NULL);
+		return -1;
+	}
+	*flags = GNUTLS_CERT_RETR_DEINIT_ALL;
+	return 0;
+}
+
 struct http *
 http_start(const struct http_params *hp, char *err, size_t errlen)
 {
@@ -639,7 +675,6 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	struct http		*h;
 	unsigned int		 flags, threads;
 	long			 ncpu;
-	const char		*cert, *key;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -652,10 +687,16 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	    ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)ncpu;
 	if (hp->threads > 0)
 		threads = hp->threads;
-	cert = webconfig_cert_pem(a->wc);
-	key = webconfig_key_pem(a->wc);
-	if (cert != NULL)
+	if (a->tls) {
+		if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK2)
+		    != MHD_YES) {
+			snprintf(err, errlen, "this libmicrohttpd cannot take "
+			    "a certificate callback (GnuTLS 3.6.3 or later)");
+			free(h);
+			return NULL;
+		}
 		flags |= MHD_USE_TLS;
+	}
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)hp->listen_fd,
@@ -666,9 +707,8 @@ http_start(const struct http_params *hp, char *err, size_t errlen)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-	    cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, key,
-	    MHD_OPTION_END);
+	    a->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK2 : MHD_OPTION_END,
+	    http_cert, MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the "
 		    "libmicrohttpd message above)");

@@ -2,7 +2,7 @@
  * main.c: smtp_ports_exporter, the Prometheus exporter daemon: flags in
  * Prometheus style, start-up (config, web config, file limits, listening
  * socket, prober, scheduler, HTTP), then the signal loop: SIGHUP
- * reloads, SIGTERM and SIGINT stop within a second (probes cancelled,
+ * reloads the config and the web config (app_reload), SIGTERM and SIGINT stop within a second (probes cancelled,
  * suspended connections resumed before libmicrohttpd stops).
  */
 #include <sys/resource.h>
@@ -426,7 +426,7 @@ main(int argc, char **argv)
 		if (o.web_config != NULL)
 			printf("%s: OK\n", o.web_config);
 		config_unref(cfg);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return 0;
 	}
 
@@ -443,7 +443,7 @@ main(int argc, char **argv)
 	    sizeof(err))) == -1) {
 		log_msg(LOG_LEVEL_ERROR, "cannot listen", "err", err, NULL);
 		config_unref(cfg);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return 1;
 	}
 	memset(&pp, 0, sizeof(pp));
@@ -456,7 +456,7 @@ main(int argc, char **argv)
 		    err, NULL);
 		close(fd);
 		config_unref(cfg);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return 1;
 	}
 	if ((sched = scheduler_start(prober, cfg, err, sizeof(err))) == NULL) {
@@ -465,16 +465,19 @@ main(int argc, char **argv)
 		prober_free(prober);
 		close(fd);
 		config_unref(cfg);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return 1;
 	}
 	memset(&a, 0, sizeof(a));
 	a.config_path = o.config;
 	a.prober = prober;
 	a.sched = sched;
-	a.wc = wc;
+	a.web_config_path = o.web_config;
+	a.wc = wc;		/* the app's reference from now on */
+	a.tls = webconfig_has_tls(wc);
 	a.timeout_offset_us = o.offset_us;
 	app_init(&a, cfg);
+	wc = NULL;
 	selfmetrics_reload(1);
 
 	memset(&hp, 0, sizeof(hp));
@@ -489,12 +492,11 @@ main(int argc, char **argv)
 		scheduler_free(sched);
 		close(fd);
 		app_fini();
-		webconfig_free(wc);
 		return 1;
 	}
 	snprintf(nt, sizeof(nt), "%zu", cfg->ntargets);
 	log_msg(LOG_LEVEL_INFO, "listening", "address", bound, "tls",
-	    webconfig_cert_pem(wc) != NULL ? "true" : "false", "config",
+	    a.tls ? "true" : "false", "config",
 	    o.config != NULL ? o.config : "(built-in)", "targets", nt,
 	    "version", SMTPPROBE_VERSION_STRING, NULL);
 
@@ -518,7 +520,6 @@ main(int argc, char **argv)
 	prober_free(prober);
 	scheduler_free(sched);
 	app_fini();
-	webconfig_free(wc);
 	log_msg(LOG_LEVEL_INFO, "stopped", NULL);
 	return 0;
 }

@@ -4,6 +4,15 @@
  * never believes a setting (client certificates, say) is in force when
  * it is not.  Relative file names are taken relative to the config
  * file's directory, as exporter-toolkit does.
+ *
+ * A loaded web config is immutable apart from its cache of good
+ * credentials and is reference-counted: a reload (app.c) swaps in a new
+ * one while HTTP threads still check passwords or start TLS handshakes
+ * against the old one, which goes when its last user lets go.  The
+ * certificate and key are validated with GnuTLS (the library that serves
+ * them: parse errors, a key that does not match the certificate) when
+ * the file is loaded, and imported afresh for every handshake, so a
+ * reload changes the certificate of the next connection.
  */
 #include <sys/stat.h>
 
@@ -18,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -25,9 +36,30 @@
 
 #include "webconfig.h"
 
+/*
+ * GnuTLS is libmicrohttpd's TLS library and comes into the process with
+ * it; the Makefile does not link it by name, so these references are
+ * weak: resolved from libmicrohttpd's libgnutls at run time, and checked
+ * (wc_gnutls_ok) before TLS is accepted, so an exporter linked against
+ * a libmicrohttpd without GnuTLS refuses tls_server_config instead of
+ * crashing.
+ */
+#pragma weak gnutls_certificate_allocate_credentials
+#pragma weak gnutls_certificate_free_credentials
+#pragma weak gnutls_certificate_set_x509_key_mem2
+#pragma weak gnutls_free
+#pragma weak gnutls_malloc
+#pragma weak gnutls_pcert_deinit
+#pragma weak gnutls_pcert_list_import_x509_raw
+#pragma weak gnutls_privkey_deinit
+#pragma weak gnutls_privkey_import_x509_raw
+#pragma weak gnutls_privkey_init
+#pragma weak gnutls_strerror
+
 #define WC_MAX_FILE	(256 * 1024)
 #define WC_MAX_USERS	256
 #define WC_CACHE	64
+#define WC_MAX_CHAIN	16	/* certificates in cert_file */
 
 struct wc_user {
 	char	*name;
@@ -35,11 +67,13 @@ struct wc_user {
 };
 
 struct webconfig {
-	char		*cert_pem;
+	unsigned	 refs;		/* __atomic */
+	char		*cert_pem;	/* NULL: no TLS */
 	char		*key_pem;
+	unsigned	 ncerts;	/* certificates in cert_pem */
 	struct wc_user	*users;
 	size_t		 nusers;
-	pthread_mutex_t	 mu;
+	pthread_mutex_t	 mu;		/* the cache */
 	unsigned char	 cache[WC_CACHE][32];
 	size_t		 ncache;
 	size_t		 cache_next;
@@ -134,6 +168,69 @@ wc_path(const char *cfgpath, const char *p)
 	return strdup(buf);
 }
 
+/* 1 if every GnuTLS function used here was found at run time. */
+static int
+wc_gnutls_ok(void)
+{
+	return gnutls_certificate_allocate_credentials != NULL &&
+	    gnutls_certificate_free_credentials != NULL &&
+	    gnutls_certificate_set_x509_key_mem2 != NULL &&
+	    &gnutls_free != NULL && &gnutls_malloc != NULL &&
+	    gnutls_pcert_deinit != NULL &&
+	    gnutls_pcert_list_import_x509_raw != NULL &&
+	    gnutls_privkey_deinit != NULL &&
+	    gnutls_privkey_import_x509_raw != NULL &&
+	    gnutls_privkey_init != NULL && gnutls_strerror != NULL;
+}
+
+/*
+ * Validate the PEM texts the way they will be served: GnuTLS must parse
+ * the chain (at most WC_MAX_CHAIN certificates) and the unencrypted key,
+ * and the key must match the first certificate.  Sets wc->ncerts.
+ */
+static int
+wc_tls_check(struct webconfig *wc, const char *cert, const char *key,
+    char *err, size_t errlen)
+{
+	gnutls_certificate_credentials_t	 cred;
+	gnutls_pcert_st				 pc[WC_MAX_CHAIN];
+	gnutls_datum_t				 c, k;
+	unsigned				 n = WC_MAX_CHAIN, i;
+	int					 e;
+
+	c.data = (unsigned char *)wc->cert_pem;
+	c.size = (unsigned)strlen(wc->cert_pem);
+	k.data = (unsigned char *)wc->key_pem;
+	k.size = (unsigned)strlen(wc->key_pem);
+	if ((e = gnutls_pcert_list_import_x509_raw(pc, &n, &c,
+	    GNUTLS_X509_FMT_PEM, GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED)) < 0) {
+		snprintf(err, errlen, "%s: %s%s", cert, gnutls_strerror(e),
+		    e == GNUTLS_E_SHORT_MEMORY_BUFFER ? " (more than 16 "
+		    "certificates)" : "");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		gnutls_pcert_deinit(&pc[i]);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no certificate", cert);
+		return -1;
+	}
+	wc->ncerts = n;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "%s: out of memory", cert);
+		return -1;
+	}
+	e = gnutls_certificate_set_x509_key_mem2(cred, &c, &k,
+	    GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	if (e < 0) {
+		snprintf(err, errlen, "%s, %s: %s", cert, key,
+		    gnutls_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 wc_tls(struct webconfig *wc, yaml_document_t *d, yaml_node_t *n,
     const char *path, char *err, size_t errlen)
@@ -172,9 +269,11 @@ wc_tls(struct webconfig *wc, yaml_document_t *d, yaml_node_t *n,
 		    "cert_file and key_file");
 		goto out;
 	}
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
+	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK2) !=
+	    MHD_YES || !wc_gnutls_ok()) {
 		wc_error(err, errlen, path, n, "this libmicrohttpd has no TLS "
-		    "support");
+		    "support with GnuTLS 3.6.3 or later");
 		goto out;
 	}
 	full = cert;
@@ -193,6 +292,8 @@ wc_tls(struct webconfig *wc, yaml_document_t *d, yaml_node_t *n,
 		snprintf(err, errlen, "%s: not a PEM private key", key);
 		goto out;
 	}
+	if (wc_tls_check(wc, cert, key, err, errlen) == -1)
+		goto out;
 	rc = 0;
 out:
 	free(cert);
@@ -270,10 +371,11 @@ webconfig_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	wc->refs = 1;
 	pthread_mutex_init(&wc->mu, NULL);
 	if (!yaml_parser_initialize(&parser)) {
 		free(text);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -284,7 +386,7 @@ webconfig_load(const char *path, char *err, size_t errlen)
 		    parser.problem != NULL ? parser.problem : "unknown");
 		yaml_parser_delete(&parser);
 		free(text);
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return NULL;
 	}
 	root = yaml_document_get_root_node(&doc);
@@ -315,18 +417,27 @@ webconfig_load(const char *path, char *err, size_t errlen)
 	yaml_parser_delete(&parser);
 	free(text);
 	if (rc == -1) {
-		webconfig_free(wc);
+		webconfig_unref(wc);
 		return NULL;
 	}
 	return wc;
 }
 
+struct webconfig *
+webconfig_ref(struct webconfig *wc)
+{
+	if (wc != NULL)
+		__atomic_add_fetch(&wc->refs, 1, __ATOMIC_RELAXED);
+	return wc;
+}
+
 void
-webconfig_free(struct webconfig *wc)
+webconfig_unref(struct webconfig *wc)
 {
 	size_t	 i;
 
-	if (wc == NULL)
+	if (wc == NULL || __atomic_sub_fetch(&wc->refs, 1,
+	    __ATOMIC_ACQ_REL) != 0)
 		return;
 	for (i = 0; i < wc->nusers; i++) {
 		free(wc->users[i].name);
@@ -341,22 +452,103 @@ webconfig_free(struct webconfig *wc)
 	free(wc);
 }
 
-const char *
-webconfig_cert_pem(const struct webconfig *wc)
+int
+webconfig_has_tls(const struct webconfig *wc)
 {
-	return wc != NULL ? wc->cert_pem : NULL;
+	return wc != NULL && wc->cert_pem != NULL;
 }
 
-const char *
-webconfig_key_pem(const struct webconfig *wc)
+int
+webconfig_same_tls(const struct webconfig *a, const struct webconfig *b)
 {
-	return wc != NULL ? wc->key_pem : NULL;
+	if (!webconfig_has_tls(a) || !webconfig_has_tls(b))
+		return webconfig_has_tls(a) == webconfig_has_tls(b);
+	return strcmp(a->cert_pem, b->cert_pem) == 0 &&
+	    strcmp(a->key_pem, b->key_pem) == 0;
+}
+
+int
+webconfig_keep_tls(struct webconfig *dst, const struct webconfig *src)
+{
+	char	*c, *k;
+
+	if (webconfig_has_tls(dst) || !webconfig_has_tls(src))
+		return 0;
+	if ((c = strdup(src->cert_pem)) == NULL)
+		return -1;
+	if ((k = strdup(src->key_pem)) == NULL) {
+		free(c);
+		return -1;
+	}
+	dst->cert_pem = c;
+	dst->key_pem = k;
+	dst->ncerts = src->ncerts;
+	return 0;
+}
+
+void
+webconfig_keep_cache(struct webconfig *dst, struct webconfig *src)
+{
+	if (dst == NULL || src == NULL || dst == src)
+		return;
+	/* dst is not shared yet; src's cache may be written concurrently */
+	pthread_mutex_lock(&src->mu);
+	memcpy(dst->cache, src->cache, sizeof(dst->cache));
+	dst->ncache = src->ncache;
+	dst->cache_next = src->cache_next;
+	pthread_mutex_unlock(&src->mu);
+}
+
+int
+webconfig_tls_get(const struct webconfig *wc, gnutls_pcert_st **certs,
+    unsigned *ncerts, gnutls_privkey_t *key)
+{
+	gnutls_pcert_st	*pc;
+	gnutls_privkey_t pk;
+	gnutls_datum_t	 c, k;
+	unsigned	 n, i;
+
+	if (!webconfig_has_tls(wc))
+		return -1;
+	n = wc->ncerts;
+	if ((pc = gnutls_malloc(n * sizeof(*pc))) == NULL)
+		return -1;
+	c.data = (unsigned char *)wc->cert_pem;
+	c.size = (unsigned)strlen(wc->cert_pem);
+	if (gnutls_pcert_list_import_x509_raw(pc, &n, &c,
+	    GNUTLS_X509_FMT_PEM, 0) < 0 || n != wc->ncerts) {
+		gnutls_free(pc);
+		return -1;
+	}
+	k.data = (unsigned char *)wc->key_pem;
+	k.size = (unsigned)strlen(wc->key_pem);
+	pk = NULL;
+	if (gnutls_privkey_init(&pk) < 0 ||
+	    gnutls_privkey_import_x509_raw(pk, &k, GNUTLS_X509_FMT_PEM,
+	    NULL, 0) < 0) {
+		if (pk != NULL)
+			gnutls_privkey_deinit(pk);
+		for (i = 0; i < n; i++)
+			gnutls_pcert_deinit(&pc[i]);
+		gnutls_free(pc);
+		return -1;
+	}
+	*certs = pc;
+	*ncerts = n;
+	*key = pk;
+	return 0;
 }
 
 int
 webconfig_has_users(const struct webconfig *wc)
 {
 	return wc != NULL && wc->nusers > 0;
+}
+
+size_t
+webconfig_nusers(const struct webconfig *wc)
+{
+	return wc != NULL ? wc->nusers : 0;
 }
 
 static void
