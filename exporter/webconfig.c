@@ -506,7 +506,7 @@ webconfig_tls_get(const struct webconfig *wc, gnutls_pcert_st **certs,
 	gnutls_pcert_st	*pc;
 	gnutls_privkey_t pk;
 	gnutls_datum_t	 c, k;
-	unsigned	 n, i;
+	unsigned	 n;
 
 	if (!webconfig_has_tls(wc))
 		return -1;
@@ -526,17 +526,27 @@ webconfig_tls_get(const struct webconfig *wc, gnutls_pcert_st **certs,
 	if (gnutls_privkey_init(&pk) < 0 ||
 	    gnutls_privkey_import_x509_raw(pk, &k, GNUTLS_X509_FMT_PEM,
 	    NULL, 0) < 0) {
-		if (pk != NULL)
-			gnutls_privkey_deinit(pk);
-		for (i = 0; i < n; i++)
-			gnutls_pcert_deinit(&pc[i]);
-		gnutls_free(pc);
+		webconfig_tls_free(pc, n, pk);
 		return -1;
 	}
 	*certs = pc;
 	*ncerts = n;
 	*key = pk;
 	return 0;
+}
+
+void
+webconfig_tls_free(gnutls_pcert_st *certs, unsigned ncerts,
+    gnutls_privkey_t key)
+{
+	unsigned	 i;
+
+	for (i = 0; certs != NULL && i < ncerts; i++)
+		gnutls_pcert_deinit(&certs[i]);
+	if (certs != NULL)
+		gnutls_free(certs);
+	if (key != NULL)
+		gnutls_privkey_deinit(key);
 }
 
 int

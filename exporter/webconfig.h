@@ -53,6 +53,9 @@ void		 webconfig_keep_cache(struct webconfig *dst,
 int		 webconfig_tls_get(const struct webconfig *,
 		    gnutls_pcert_st **certs, unsigned *ncerts,
 		    gnutls_privkey_t *key);
+/* Free what webconfig_tls_get() gave, as GnuTLS does (NULLs ok). */
+void		 webconfig_tls_free(gnutls_pcert_st *certs, unsigned ncerts,
+		    gnutls_privkey_t key);
 /* 1 if basic auth is required; the number of users. */
 int		 webconfig_has_users(const struct webconfig *);
 size_t		 webconfig_nusers(const struct webconfig *);
