@@ -30,17 +30,14 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "fake/child.h"
 #include "fake/dns.h"
 
 #define MAX_FAKES	16
 
 struct run {
 	char		 dir[64];		/* temp dir */
-	pid_t		 fake_pid;
-	int		 fake_in;		/* its stdin: EOF stops it */
-	char		 fake_name[MAX_FAKES][32];
-	unsigned	 fake_port[MAX_FAKES];
-	size_t		 nfake;
+	struct child	 fake;			/* fakesmtp */
 	pid_t		 exp_pid;
 	unsigned	 exp_port;
 	char		 exp_log[PATH_MAX];
@@ -83,8 +80,8 @@ run_init(struct run *r)
 	memset(r, 0, sizeof(*r));
 	current_run = r;
 	atexit(run_atexit);
-	r->fake_pid = r->exp_pid = -1;
-	r->fake_in = -1;
+	r->exp_pid = -1;
+	child_init(&r->fake);
 	snprintf(r->dir, sizeof(r->dir), "/tmp/smtpexp.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(r->dir));
 	r->dns = fakedns_start(err, sizeof(err));
@@ -128,71 +125,30 @@ write_file(const struct run *r, const char *name, const char *fmt, ...)
 static void
 start_fake(struct run *r, ...)
 {
-	char		*argv[MAX_FAKES + 8], line[32], buf[4096];
-	const char	*s;
+	const char	*args[MAX_FAKES + 3];
+	char		 err[256];
 	va_list		 ap;
-	int		 in[2], out[2], n = 0;
-	size_t		 len = 0;
-	int64_t		 end;
-	ssize_t		 k;
+	size_t		 n = 0;
 
-	argv[n++] = (char *)(uintptr_t)check_build_path("fakesmtp");
-	argv[n++] = (char *)(uintptr_t)"--tls-dir";
-	argv[n++] = r->dir;
+	args[n++] = "--tls-dir";
+	args[n++] = r->dir;
 	va_start(ap, r);
-	while ((s = va_arg(ap, const char *)) != NULL && n < MAX_FAKES + 6)
-		argv[n++] = (char *)(uintptr_t)s;
+	while ((args[n] = va_arg(ap, const char *)) != NULL &&
+	    n < MAX_FAKES + 2)
+		n++;
 	va_end(ap);
-	argv[n] = NULL;
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	r->fake_pid = fork();
-	ck_assert_int_ne(r->fake_pid, -1);
-	if (r->fake_pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	r->fake_in = in[1];
-	end = now_ms() + 10000;
-	for (;;) {
-		struct pollfd pfd = { out[0], POLLIN, 0 };
-
-		ck_assert_msg(now_ms() < end, "fakesmtp did not get ready");
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		k = read(out[0], buf + len, sizeof(buf) - 1 - len);
-		ck_assert_msg(k > 0, "fakesmtp exited");
-		len += (size_t)k;
-		buf[len] = '\0';
-		if (strstr(buf, "READY\n") != NULL)
-			break;
-	}
-	close(out[0]);
-	for (s = buf; sscanf(s, "%31s %u", line, &r->fake_port[r->nfake]) == 2;
-	    s = strchr(s, '\n') + 1) {
-		snprintf(r->fake_name[r->nfake], sizeof(r->fake_name[0]), "%s",
-		    line);
-		if (++r->nfake == MAX_FAKES)
-			break;
-	}
+	args[n] = NULL;
+	ck_assert_msg(child_start(&r->fake, check_build_path("fakesmtp"), args,
+	    0, 10000, err, sizeof(err)) == 0, "%s", err);
 }
 
 static unsigned
 fake_port(const struct run *r, const char *name)
 {
-	size_t	 i;
+	uint16_t	 port = child_port(&r->fake, name);
 
-	for (i = 0; i < r->nfake; i++)
-		if (strcmp(r->fake_name[i], name) == 0)
-			return r->fake_port[i];
-	ck_abort_msg("no fake scenario %s", name);
-	return 0;
+	ck_assert_msg(port != 0, "no fake scenario %s", name);
+	return port;
 }
 
 /* Start the exporter with extra arguments (NULL-terminated); wait for
@@ -255,12 +211,7 @@ run_fini(struct run *r)
 		kill(r->exp_pid, SIGKILL);
 		waitpid(r->exp_pid, NULL, 0);
 	}
-	if (r->fake_in != -1)
-		close(r->fake_in);
-	if (r->fake_pid > 0) {
-		kill(r->fake_pid, SIGTERM);
-		waitpid(r->fake_pid, NULL, 0);
-	}
+	(void)child_stop(&r->fake);
 	fakedns_stop(r->dns);
 	r->dns = NULL;
 	nftw(r->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
