@@ -22,9 +22,9 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "fake/child.h"
 #include "fake/dns.h"
 
-#define MAX_SCEN	32
 #define OUT_MAX		(256 * 1024)
 
 static const char *const scenarios[] = {
@@ -33,14 +33,11 @@ static const char *const scenarios[] = {
 	"starttls454", "close", "garbage", "helo", "tlsalert", NULL
 };
 
-static pid_t	 fake_pid = -1;
-static int	 fake_stdin = -1;
-static char	 tls_dir[64];
-static char	 ca_file[128];
-static struct {
-	char	 name[32];
-	unsigned port;
-} ports[MAX_SCEN];
+/* fakesmtp with every scenario above, for the whole suite (unchecked
+ * fixture: it is the runner's child, gone when the runner's stdin pipe
+ * to it closes). */
+static struct child	 fake;
+static const char	*ca_file = fake.ca_file;
 static unsigned	 refused_port;
 
 /* execv() wants char *const[]; our arguments are string literals. */
@@ -59,98 +56,28 @@ exec_args(const char *const *argv)
 static unsigned
 port_of(const char *name)
 {
-	size_t	 i;
+	uint16_t	 port = child_port(&fake, name);
 
-	for (i = 0; i < MAX_SCEN && ports[i].name[0] != '\0'; i++)
-		if (strcmp(ports[i].name, name) == 0)
-			return ports[i].port;
-	ck_abort_msg("no fake scenario %s", name);
-	return 0;
-}
-
-/* A loopback port with nothing listening (bound, then closed). */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned		 p;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		return 1;
-	p = ntohs(sin.sin_port);
-	close(fd);
-	return p;
+	ck_assert_msg(port != 0, "no fake scenario %s", name);
+	return port;
 }
 
 /* Unchecked fixture (runs once, in the runner): start fakesmtp. */
 static void
 fake_start(void)
 {
-	const char	*argv[MAX_SCEN + 6];
-	int		 in[2], out[2];
-	size_t		 n = 0, i, k = 0;
-	FILE		*fp;
-	char		 line[256];
+	char	 err[256];
 
-	snprintf(tls_dir, sizeof(tls_dir), "/tmp/check_plugin_run.XXXXXX");
-	if (mkdtemp(tls_dir) == NULL)
-		return;
-	snprintf(ca_file, sizeof(ca_file), "%s/ca.crt", tls_dir);
-	argv[n++] = check_build_path("fakesmtp");
-	argv[n++] = "--tls-dir";
-	argv[n++] = tls_dir;
-	for (i = 0; scenarios[i] != NULL; i++)
-		argv[n++] = scenarios[i];
-	argv[n] = NULL;
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		return;
-	if ((fake_pid = fork()) == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		exec_args(argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	fake_stdin = in[1];
-	if ((fp = fdopen(out[0], "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, "READY", 5) == 0)
-			break;
-		if (k < MAX_SCEN && sscanf(line, "%31s %u", ports[k].name,
-		    &ports[k].port) == 2)
-			k++;
-	}
-	fclose(fp);
-	refused_port = free_port();
+	if (child_start(&fake, check_build_path("fakesmtp"), scenarios,
+	    CHILD_TLS_DIR, 30000, err, sizeof(err)) == -1)
+		fprintf(stderr, "check_plugin_run: %s\n", err);
+	refused_port = child_closed_port();
 }
 
 static void
 fake_stop(void)
 {
-	char	 cmd[128];
-
-	if (fake_pid > 0) {
-		kill(fake_pid, SIGTERM);
-		waitpid(fake_pid, NULL, 0);
-		fake_pid = -1;
-	}
-	if (fake_stdin != -1)
-		close(fake_stdin);
-	fake_stdin = -1;
-	if (tls_dir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tls_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "check_plugin_run: cannot remove %s\n",
-			    tls_dir);
-	}
+	(void)child_stop(&fake);
 }
 
 struct run_result {
