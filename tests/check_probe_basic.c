@@ -27,6 +27,7 @@
 #include "suite.h"
 #include "smtpprobe.h"
 #include "sock.h"
+#include "fake/child.h"
 
 #define SEC	INT64_C(1000000)
 #define MS	INT64_C(1000)
@@ -38,33 +39,12 @@
 static int
 listener(const char *addr, uint16_t *port, int backlog)
 {
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd, on = 1;
+	char	err[128];
+	int	fd = child_listener(addr, SOCK_STREAM, backlog, port, err,
+		    sizeof(err));
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(*port);
-	ck_assert_int_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, backlog), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	*port = ntohs(sin.sin_port);
+	ck_assert_msg(fd != -1, "%s", err);
 	return fd;
-}
-
-/* A port on 127.0.0.1 that nobody listens on. */
-static uint16_t
-closed_port(void)
-{
-	uint16_t	port = 0;
-	int		fd = listener("127.0.0.1", &port, 1);
-
-	close(fd);
-	return port;
 }
 
 /*
@@ -350,8 +330,8 @@ START_TEST(test_refused)
 	const struct smtpprobe_result	*r;
 	int64_t				 t0 = smtpprobe_now();
 
-	params_init(&pa, "127.0.0.1", closed_port(), SMTPPROBE_MODE_STARTTLS,
-	    5 * SEC);
+	params_init(&pa, "127.0.0.1", child_closed_port(),
+	    SMTPPROBE_MODE_STARTTLS, 5 * SEC);
 	p = smtpprobe_new(ctx, &pa, NULL, 0);
 	ck_assert_ptr_nonnull(p);
 	r = drive(p);
@@ -522,7 +502,7 @@ START_TEST(test_want_resolve)
 	struct smtpprobe		*p;
 	const struct smtpprobe_result	*r;
 	const char			*addrs[2];
-	uint16_t			 port = closed_port();
+	uint16_t			 port = child_closed_port();
 
 	params_init(&pa, "mail.example.invalid", port, SMTPPROBE_MODE_PLAIN,
 	    5 * SEC);
@@ -695,8 +675,8 @@ START_TEST(test_caller_resolve_us)
 	script_end(&s);
 
 	/* the refused path too (a failure keeps the caller's time) */
-	params_init(&pa, "mx.example", closed_port(), SMTPPROBE_MODE_PLAIN,
-	    5 * SEC);
+	params_init(&pa, "mx.example", child_closed_port(),
+	    SMTPPROBE_MODE_PLAIN, 5 * SEC);
 	pa.addresses = addrs;
 	pa.naddresses = 1;
 	pa.resolve_us = 2 * SEC;
@@ -710,7 +690,7 @@ START_TEST(test_caller_resolve_us)
 	smtpprobe_free(p);
 
 	/* no addresses given: an IP literal never goes to DNS, 0 stays */
-	params_init(&pa, "127.0.0.1", closed_port(), SMTPPROBE_MODE_PLAIN,
+	params_init(&pa, "127.0.0.1", child_closed_port(), SMTPPROBE_MODE_PLAIN,
 	    5 * SEC);
 	pa.resolve_us = 2 * SEC;
 	p = smtpprobe_new(ctx, &pa, NULL, 0);
@@ -1223,81 +1203,30 @@ static const struct {
 	    SMTPPROBE_OUTCOME_CERT_NAME_MISMATCH },
 };
 
-#define DETAIL_MAX_SCEN	32
-
-static pid_t		 dfake_pid = -1;
-static int		 dfake_stdin = -1;
-static char		 dfake_dir[64];
-static struct {
-	char		 name[32];
-	unsigned	 port;
-} dfake_ports[DETAIL_MAX_SCEN];
-
 /* Unchecked fixture (the runner, once): fakesmtp with every scenario of
  * detail_rows; its stdin is ours, so it goes when the runner does. */
+static struct child	 dfake;
+
 static void
 dfake_start(void)
 {
-	const char	*argv[DETAIL_MAX_SCEN + 4];
-	char		*v[DETAIL_MAX_SCEN + 4];
-	char		 line[256];
-	int		 in[2], out[2];
-	size_t		 n = 0, i, k = 0;
-	FILE		*fp;
+	const char	*args[NROWS(detail_rows) + 1];
+	char		 err[256];
+	size_t		 n = 0, i;
 
-	snprintf(dfake_dir, sizeof(dfake_dir), "/tmp/check_probe_basic.XXXXXX");
-	if (mkdtemp(dfake_dir) == NULL)
-		return;
-	argv[n++] = check_build_path("fakesmtp");
-	argv[n++] = "--tls-dir";
-	argv[n++] = dfake_dir;
 	for (i = 0; i < (size_t)NROWS(detail_rows); i++)
 		if (detail_rows[i].scen != NULL)
-			argv[n++] = detail_rows[i].scen;
-	argv[n] = NULL;
-	/* execv() wants char *const[]; these are not modified. */
-	memcpy(v, argv, (n + 1) * sizeof(v[0]));
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		return;
-	if ((dfake_pid = fork()) == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execv(v[0], v);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	dfake_stdin = in[1];
-	if ((fp = fdopen(out[0], "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, "READY", 5) == 0)
-			break;
-		if (k < DETAIL_MAX_SCEN && sscanf(line, "%31s %u",
-		    dfake_ports[k].name, &dfake_ports[k].port) == 2)
-			k++;
-	}
-	fclose(fp);
+			args[n++] = detail_rows[i].scen;
+	args[n] = NULL;
+	if (child_start(&dfake, check_build_path("fakesmtp"), args,
+	    CHILD_TLS_DIR, 30000, err, sizeof(err)) == -1)
+		fprintf(stderr, "check_probe_basic: %s\n", err);
 }
 
 static void
 dfake_stop(void)
 {
-	char	 path[128];
-
-	if (dfake_pid > 0) {
-		kill(dfake_pid, SIGTERM);
-		(void)waitpid(dfake_pid, NULL, 0);
-		dfake_pid = -1;
-	}
-	if (dfake_stdin != -1)
-		close(dfake_stdin);
-	dfake_stdin = -1;
-	if (dfake_dir[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/ca.crt", dfake_dir);
-		(void)unlink(path);
-		(void)rmdir(dfake_dir);
-	}
+	(void)child_stop(&dfake);
 }
 
 START_TEST(test_detail_rule)
@@ -1306,20 +1235,15 @@ START_TEST(test_detail_rule)
 	struct smtpprobe		*p;
 	const struct smtpprobe_result	*r;
 	const char			*text;
-	char				 ca[128];
-	unsigned			 port = 0;
-	size_t				 i;
+	uint16_t			 port;
 
 	if (detail_rows[_i].scen == NULL)
-		port = closed_port();
-	for (i = 0; i < DETAIL_MAX_SCEN && port == 0; i++)
-		if (strcmp(dfake_ports[i].name, detail_rows[_i].scen) == 0)
-			port = dfake_ports[i].port;
+		port = child_closed_port();
+	else
+		port = child_port(&dfake, detail_rows[_i].scen);
 	ck_assert_msg(port != 0, "fakesmtp has no %s", detail_rows[_i].scen);
-	snprintf(ca, sizeof(ca), "%s/ca.crt", dfake_dir);
-	params_init(&pa, "127.0.0.1", (uint16_t)port, detail_rows[_i].mode,
-	    1 * SEC);
-	pa.ca_file = ca;
+	params_init(&pa, "127.0.0.1", port, detail_rows[_i].mode, 1 * SEC);
+	pa.ca_file = dfake.ca_file;
 	ck_assert_ptr_nonnull(p = smtpprobe_new(ctx, &pa, NULL, 0));
 	r = drive(p);
 	text = smtpprobe_outcome_text(r->outcome);
