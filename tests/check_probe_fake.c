@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "fake/child.h"
 #include "fake/fake.h"
 #include "fake/server.h"
 
@@ -84,21 +85,12 @@ raw_connect(uint16_t port)
 	return fd;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read until buf holds a line starting "DDD " or timeout; returns bytes. */
 static size_t
 read_reply(int fd, char *buf, size_t len, int timeout_ms)
 {
 	size_t	n = 0;
-	int64_t	end = now_ms() + timeout_ms;
+	int64_t	end = child_clock_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd	pfd = { fd, POLLIN, 0 };
@@ -116,9 +108,9 @@ read_reply(int fd, char *buf, size_t len, int timeout_ms)
 				return n;
 			line = nl + 1;
 		}
-		if (now_ms() >= end || n + 1 >= len)
+		if (child_clock_ms() >= end || n + 1 >= len)
 			return n;
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+		if (poll(&pfd, 1, (int)(end - child_clock_ms())) <= 0)
 			return n;
 		r = recv(fd, buf + n, len - n - 1, 0);
 		if (r <= 0)
@@ -221,11 +213,11 @@ START_TEST(test_drip_drips)
 {
 	struct fake	*f = start("drip", 0);
 	char		 buf[256];
-	int64_t		 t0 = now_ms();
+	int64_t		 t0 = child_clock_ms();
 	int		 fd = raw_connect(fake_port(f));
 
 	ck_assert_uint_gt(read_reply(fd, buf, sizeof(buf), 5000), 30);
-	ck_assert_int_ge(now_ms() - t0, 300);
+	ck_assert_int_ge(child_clock_ms() - t0, 300);
 	ck_assert_str_eq(buf, "220 mail.fake.test ESMTP fakesmtp\r\n");
 	close(fd);
 	fake_stop(f);
@@ -353,104 +345,48 @@ END_TEST
 
 /* ---- the fakesmtp program ---------------------------------------------- */
 
-struct prog {
-	pid_t	pid;
-	int	in;		/* its stdin (our write end) */
-	FILE	*out;		/* its stdout */
-};
-
-static void
-prog_start(struct prog *p, const char *const *args)
-{
-	static char	 store[16][256];
-	char		*argv[16];
-	int		 in[2], out[2];
-	size_t		 i;
-
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	snprintf(store[0], sizeof(store[0]), "%s",
-	    check_build_path("fakesmtp"));
-	argv[0] = store[0];
-	for (i = 0; args[i] != NULL && i < 14; i++) {
-		snprintf(store[i + 1], sizeof(store[i + 1]), "%s", args[i]);
-		argv[i + 1] = store[i + 1];
-	}
-	argv[i + 1] = NULL;
-	p->pid = fork();
-	ck_assert_int_ge(p->pid, 0);
-	if (p->pid == 0) {
-		int	null = open("/dev/null", O_WRONLY);
-
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (null != -1)
-			dup2(null, 2);
-		close(in[1]);
-		close(out[0]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	p->in = in[1];
-	p->out = fdopen(out[0], "r");
-	ck_assert_ptr_nonnull(p->out);
-}
-
-/* Wait up to ms for the program to exit; its status, or -1. */
+/* Start the program with args; its stderr (usage errors) is not shown. */
 static int
-prog_wait(struct prog *p, int ms)
+prog_start(struct child *c, const char *const *args, int timeout_ms,
+    char *err, size_t errlen)
 {
-	int	st;
-	int64_t	end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		if (waitpid(p->pid, &st, WNOHANG) == p->pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-		usleep(10000);
-	}
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
-	return -1;
+	return child_start(c, check_build_path("fakesmtp"), args,
+	    CHILD_QUIET, timeout_ms, err, errlen);
 }
 
 START_TEST(test_program)
 {
-	struct prog	 p;
+	struct child	 c;
 	char		 dir[] = "/tmp/fakesmtp-test.XXXXXX", ca[64];
 	const char	*args[] = { "--tls-dir", dir, "good", "tls@0",
 	    "notls", NULL };
-	char		 line[256], buf[512];
-	unsigned	 port[3] = { 0, 0, 0 };
-	int		 i, fd;
+	const char	*names[] = { "good", "tls", "notls" };
+	char		 err[256], buf[512];
+	size_t		 i;
+	int		 fd;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	prog_start(&p, args);
+	/* Only "NAME PORT" lines, then "READY": child_start() insists. */
+	ck_assert_msg(prog_start(&c, args, 20000, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_uint_eq(c.nscen, 3);
 	for (i = 0; i < 3; i++) {
-		char	name[32];
-
-		ck_assert_ptr_nonnull(fgets(line, sizeof(line), p.out));
-		ck_assert_int_eq(sscanf(line, "%31s %u", name, &port[i]), 2);
-		ck_assert_str_eq(name, i == 0 ? "good" : i == 1 ? "tls" :
-		    "notls");
-		ck_assert(port[i] > 0 && port[i] < 65536);
+		ck_assert_str_eq(c.scen[i].name, names[i]);
+		ck_assert_uint_gt(c.scen[i].port, 0);
 	}
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p.out));
-	ck_assert_str_eq(line, "READY\n");
 	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
 	ck_assert_int_eq(access(ca, R_OK), 0);
 
 	/* It serves: the notls greeting. */
-	fd = raw_connect((uint16_t)port[2]);
+	fd = raw_connect(c.scen[2].port);
 	ck_assert_uint_gt(read_reply(fd, buf, sizeof(buf), 3000), 0);
 	ck_assert_str_eq(buf, "220 mail.fake.test ESMTP fakesmtp\r\n");
 	close(fd);
 
 	/* EOF on stdin ends it. */
-	close(p.in);
-	ck_assert_int_eq(prog_wait(&p, 2000), 0);
-	fclose(p.out);
+	close(c.in);
+	c.in = -1;
+	ck_assert_int_eq(child_wait(&c, 2000), 0);
 	unlink(ca);
 	rmdir(dir);
 }
@@ -458,18 +394,16 @@ END_TEST
 
 START_TEST(test_program_sigterm)
 {
-	struct prog	 p;
+	struct child	 c;
 	const char	*args[] = { "silent", NULL };
-	char		 line[256];
+	char		 err[256];
 
-	prog_start(&p, args);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p.out));
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p.out));
-	ck_assert_str_eq(line, "READY\n");
-	kill(p.pid, SIGTERM);
-	ck_assert_int_eq(prog_wait(&p, 2000), 0);
-	close(p.in);
-	fclose(p.out);
+	ck_assert_msg(prog_start(&c, args, 20000, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_uint_eq(c.nscen, 1);
+	kill(c.pid, SIGTERM);
+	ck_assert_int_eq(child_wait(&c, 2000), 0);
+	(void)child_stop(&c);
 }
 END_TEST
 
@@ -486,12 +420,13 @@ START_TEST(test_program_usage)
 	size_t	i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct prog	p;
+		struct child	c;
+		char		err[256];
 
-		prog_start(&p, bad[i]);
-		ck_assert_msg(prog_wait(&p, 2000) == 2, "case %zu", i);
-		close(p.in);
-		fclose(p.out);
+		/* It exits with status 2 within 2 s, never READY. */
+		ck_assert_msg(prog_start(&c, bad[i], 2000, err,
+		    sizeof(err)) == -1, "case %zu", i);
+		ck_assert_msg(c.status == 2, "case %zu: %s", i, err);
 	}
 }
 END_TEST
