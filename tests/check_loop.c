@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "loop.h"
 #include "resolve.h"
+#include "fake/child.h"
 
 #define SEC	INT64_C(1000000)
 #define MS	INT64_C(1000)
@@ -41,33 +42,17 @@ teardown(void)
 	ctx = NULL;
 }
 
+/* A socket of type on 127.0.0.1, an ephemeral port (in *port). */
 static int
 listen_on(int type, uint16_t *port)
 {
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd;
+	char	err[128];
+	int	fd;
 
-	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	if (type == SOCK_STREAM)
-		ck_assert_int_eq(listen(fd, 128), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	*port = ntohs(sin.sin_port);
+	*port = 0;
+	fd = child_listener("127.0.0.1", type, 128, port, err, sizeof(err));
+	ck_assert_msg(fd != -1, "%s", err);
 	return fd;
-}
-
-static uint16_t
-closed_port(void)
-{
-	uint16_t	port;
-
-	close(listen_on(SOCK_STREAM, &port));
-	return port;
 }
 
 /* What the done callbacks saw. */
@@ -141,7 +126,7 @@ START_TEST(test_many_refused)
 {
 	struct smtpprobe_loop	*l = mkloop(NULL, 0);
 	struct tally		 t;
-	uint16_t		 port = closed_port();
+	uint16_t		 port = child_closed_port();
 	int			 i;
 
 	memset(&t, 0, sizeof(t));
@@ -257,7 +242,7 @@ START_TEST(test_max_active)
 {
 	struct smtpprobe_loop	*l = mkloop(NULL, 2);
 	struct tally		 t;
-	uint16_t		 port, refused = closed_port();
+	uint16_t		 port, refused = child_closed_port();
 	int			 lfd = listen_on(SOCK_STREAM, &port), i;
 	int64_t			 deadline = smtpprobe_now() + 300 * MS;
 
@@ -306,7 +291,7 @@ START_TEST(test_add_from_callback)
 
 	memset(&t, 0, sizeof(t));
 	t.loop = l;
-	t.port = closed_port();
+	t.port = child_closed_port();
 	t.chain = 5;
 	ck_assert_int_eq(smtpprobe_loop_add(l,
 	    mkprobe("127.0.0.1", t.port, 5 * SEC), on_done_chain, &t), 0);
@@ -319,7 +304,7 @@ END_TEST
 START_TEST(test_bad_add)
 {
 	struct smtpprobe_loop	*l = mkloop(NULL, 0);
-	struct smtpprobe	*p = mkprobe("127.0.0.1", closed_port(),
+	struct smtpprobe	*p = mkprobe("127.0.0.1", child_closed_port(),
 				    5 * SEC);
 	struct tally		 t;
 
@@ -342,7 +327,7 @@ START_TEST(test_probe_by_name)
 {
 	struct smtpprobe_loop	*l = mkloop(NULL, 0);
 	struct tally		 t;
-	uint16_t		 port = closed_port();
+	uint16_t		 port = child_closed_port();
 	int			 i;
 
 	memset(&t, 0, sizeof(t));
@@ -477,7 +462,7 @@ START_TEST(test_lazy_resolver)
 	struct smtpprobe_loop		*l = mkloop(NULL, 0);
 	struct smtpprobe_lookup_result	 r;
 	struct tally			 t;
-	uint16_t			 port = closed_port();
+	uint16_t			 port = child_closed_port();
 	size_t				 c0 = resolve_channels_made();
 
 	memset(&t, 0, sizeof(t));
@@ -556,7 +541,7 @@ START_TEST(test_joined_resolve_time)
 	const struct smtpprobe_result	*ra, *rb;
 	struct dnsfake			 d;
 	char				 dns[64];
-	uint16_t			 dport, port = closed_port();
+	uint16_t			 dport, port = child_closed_port();
 	int				 n = 0;
 
 	memset(&d, 0, sizeof(d));
