@@ -100,7 +100,11 @@ wc_error(char *err, size_t errlen, const char *file, const yaml_node_t *n,
 	return -1;
 }
 
-/* Read a whole file (at most max bytes) into a NUL-terminated string. */
+/*
+ * Read a whole regular file (at most max bytes) into a NUL-terminated
+ * string.  O_NONBLOCK: a FIFO or a device named by mistake is refused
+ * at once instead of blocking the reload (and with it SIGTERM).
+ */
 static char *
 wc_read(const char *path, size_t max, size_t *lenp, char *err, size_t errlen)
 {
@@ -110,7 +114,8 @@ wc_read(const char *path, size_t max, size_t *lenp, char *err, size_t errlen)
 	ssize_t		 r;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}

@@ -453,6 +453,15 @@ START_TEST(test_load_errors)
 	ck_assert_ptr_null(webconfig_load(h, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "none.crt: No such file") != NULL, "%s",
 	    err);
+	/* a FIFO (nobody writes): refused at once, no hang */
+	snprintf(h, sizeof(h), "%s/fifo.crt", w.dir);
+	ck_assert_int_eq(mkfifo(h, 0600), 0);
+	write_file(&w, "web.yml", "tls_server_config:\n  cert_file: fifo.crt\n"
+	    "  key_file: none.key\n");
+	snprintf(h, sizeof(h), "%s/web.yml", w.dir);
+	ck_assert_ptr_null(webconfig_load(h, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "fifo.crt: not a regular file") != NULL,
+	    "%s", err);
 	/* a key that does not match the certificate */
 	make_cert(&w, "a", "a.test");
 	make_cert(&w, "b", "b.test");
