@@ -62,7 +62,7 @@ pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 LIB_PKGS	:= openssl libcares
-EXPORTER_PKGS	:= libmicrohttpd yaml-0.1 libcrypt
+EXPORTER_PKGS	:= libmicrohttpd yaml-0.1 libcrypt gnutls
 TEST_PKGS	:= check
 
 LIB_CFLAGS	:= $(call pc_cflags,$(LIB_PKGS))

@@ -36,26 +36,6 @@
 
 #include "webconfig.h"
 
-/*
- * GnuTLS is libmicrohttpd's TLS library and comes into the process with
- * it; the Makefile does not link it by name, so these references are
- * weak: resolved from libmicrohttpd's libgnutls at run time, and checked
- * (wc_gnutls_ok) before TLS is accepted, so an exporter linked against
- * a libmicrohttpd without GnuTLS refuses tls_server_config instead of
- * crashing.
- */
-#pragma weak gnutls_certificate_allocate_credentials
-#pragma weak gnutls_certificate_free_credentials
-#pragma weak gnutls_certificate_set_x509_key_mem2
-#pragma weak gnutls_free
-#pragma weak gnutls_malloc
-#pragma weak gnutls_pcert_deinit
-#pragma weak gnutls_pcert_list_import_x509_raw
-#pragma weak gnutls_privkey_deinit
-#pragma weak gnutls_privkey_import_x509_raw
-#pragma weak gnutls_privkey_init
-#pragma weak gnutls_strerror
-
 #define WC_MAX_FILE	(256 * 1024)
 #define WC_MAX_USERS	256
 #define WC_CACHE	64
@@ -173,21 +153,6 @@ wc_path(const char *cfgpath, const char *p)
 	return strdup(buf);
 }
 
-/* 1 if every GnuTLS function used here was found at run time. */
-static int
-wc_gnutls_ok(void)
-{
-	return gnutls_certificate_allocate_credentials != NULL &&
-	    gnutls_certificate_free_credentials != NULL &&
-	    gnutls_certificate_set_x509_key_mem2 != NULL &&
-	    &gnutls_free != NULL && &gnutls_malloc != NULL &&
-	    gnutls_pcert_deinit != NULL &&
-	    gnutls_pcert_list_import_x509_raw != NULL &&
-	    gnutls_privkey_deinit != NULL &&
-	    gnutls_privkey_import_x509_raw != NULL &&
-	    gnutls_privkey_init != NULL && gnutls_strerror != NULL;
-}
-
 /*
  * Validate the PEM texts the way they will be served: GnuTLS must parse
  * the chain (at most WC_MAX_CHAIN certificates) and the unencrypted key,
@@ -276,7 +241,7 @@ wc_tls(struct webconfig *wc, yaml_document_t *d, yaml_node_t *n,
 	}
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
 	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK2) !=
-	    MHD_YES || !wc_gnutls_ok()) {
+	    MHD_YES) {
 		wc_error(err, errlen, path, n, "this libmicrohttpd has no TLS "
 		    "support with GnuTLS 3.6.3 or later");
 		goto out;
