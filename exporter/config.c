@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "readfile.h"
 
 static const double config_default_buckets[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
@@ -831,11 +832,8 @@ struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
 	struct config	*c;
-	struct stat	 st;
 	char		*text;
-	ssize_t		 r;
 	size_t		 off = 0;
-	int		 fd;
 
 	if (path == NULL) {
 		if ((c = config_new(NULL)) == NULL ||
@@ -847,32 +845,9 @@ config_load(const char *path, char *err, size_t errlen)
 		}
 		return c;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((text = readfile_regular(path, CONFIG_MAX_FILE, &off, err,
+	    errlen)) == NULL)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONFIG_MAX_FILE) {
-		snprintf(err, errlen, "%s: not a regular file of at most "
-		    "%d bytes", path, CONFIG_MAX_FILE);
-		close(fd);
-		return NULL;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return NULL;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, text + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	text[off] = '\0';
 	c = config_parse(text, off, path, err, errlen);
 	free(text);
 	return c;

@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include "readfile.h"
 #include "webconfig.h"
 
 #define WC_MAX_FILE	(256 * 1024)
@@ -78,52 +79,6 @@ wc_error(char *err, size_t errlen, const char *file, const yaml_node_t *n,
 	else
 		snprintf(err, errlen, "%s: %s", file, msg);
 	return -1;
-}
-
-/*
- * Read a whole regular file (at most max bytes) into a NUL-terminated
- * string.  O_NONBLOCK: a FIFO or a device named by mistake is refused
- * at once instead of blocking the reload (and with it SIGTERM).
- */
-static char *
-wc_read(const char *path, size_t max, size_t *lenp, char *err, size_t errlen)
-{
-	struct stat	 st;
-	char		*buf;
-	size_t		 off = 0;
-	ssize_t		 r;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	    O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: not a regular file of at most %zu "
-		    "bytes", path, max);
-		close(fd);
-		return NULL;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return NULL;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	buf[off] = '\0';
-	if (lenp != NULL)
-		*lenp = off;
-	return buf;
 }
 
 static const char *
@@ -247,11 +202,11 @@ wc_tls(struct webconfig *wc, yaml_document_t *d, yaml_node_t *n,
 		goto out;
 	}
 	full = cert;
-	if ((wc->cert_pem = wc_read(full, WC_MAX_FILE, NULL, err,
+	if ((wc->cert_pem = readfile_regular(full, WC_MAX_FILE, NULL, err,
 	    errlen)) == NULL)
 		goto out;
 	full = key;
-	if ((wc->key_pem = wc_read(full, WC_MAX_FILE, NULL, err,
+	if ((wc->key_pem = readfile_regular(full, WC_MAX_FILE, NULL, err,
 	    errlen)) == NULL)
 		goto out;
 	if (strstr(wc->cert_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
@@ -334,7 +289,7 @@ webconfig_load(const char *path, char *err, size_t errlen)
 	size_t			 len;
 	int			 rc = 0;
 
-	if ((text = wc_read(path, WC_MAX_FILE, &len, err, errlen)) == NULL)
+	if ((text = readfile_regular(path, WC_MAX_FILE, &len, err, errlen)) == NULL)
 		return NULL;
 	if ((wc = calloc(1, sizeof(*wc))) == NULL) {
 		free(text);

@@ -4,8 +4,12 @@
  * invalid input, each checked for the line and the problem it names.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suite.h"
 #include "../exporter/config.h"
@@ -151,6 +155,26 @@ START_TEST(test_missing_file)
 	ck_assert_ptr_null(config_load("/nonexistent/x.yml", err,
 	    sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.yml"));
+}
+END_TEST
+
+/* A FIFO (nobody writes) or a directory named as the config: refused at
+ * once (a reload blocked on a FIFO would hold up SIGTERM too). */
+START_TEST(test_not_regular)
+{
+	char	 dir[] = "/tmp/exporter-config-test.XXXXXX", path[64];
+	char	 err[256];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.yml", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "fifo.yml: not a regular file") != NULL,
+	    "%s", err);
+	ck_assert_ptr_null(config_load(dir, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -306,6 +330,7 @@ exporter_config_suite(void)
 	tcase_add_test(tc, test_valid);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_not_regular);
 	tcase_add_loop_test(tc, test_invalid, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_nul_in_yaml);
 	tcase_add_loop_test(tc, test_duration, 0,
