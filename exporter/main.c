@@ -2,8 +2,9 @@
  * main.c: smtp_ports_exporter, the Prometheus exporter daemon: flags in
  * Prometheus style, start-up (config, web config, file limits, listening
  * socket, prober, scheduler, HTTP), then the signal loop: SIGHUP
- * reloads the config and the web config (app_reload), SIGTERM and SIGINT stop within a second (probes cancelled,
- * suspended connections resumed before libmicrohttpd stops).
+ * reloads the config and the web config (app_reload), SIGTERM and
+ * SIGINT stop within a second (probes cancelled, suspended connections
+ * resumed before libmicrohttpd stops).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
