@@ -130,8 +130,9 @@ app_reload(char *err, size_t errlen)
 	if ((old->dns_server == NULL) != (n->dns_server == NULL) ||
 	    (old->dns_server != NULL &&
 	    strcmp(old->dns_server, n->dns_server) != 0))
-		log_msg(LOG_LEVEL_WARN, "dns_server changed: it takes effect "
-		    "at the next restart", NULL);
+		log_msg(LOG_LEVEL_INFO, "dns_server changed: new probes use "
+		    "it", "dns_server", n->dns_server != NULL ?
+		    n->dns_server : "(system)", NULL);
 	if (app_state.sched != NULL)
 		scheduler_replan(app_state.sched, n);
 	config_unref(old);

@@ -59,13 +59,17 @@ struct prober {
 	struct prober_worker	 w[PROBER_MAX_WORKERS];
 	size_t			 nworkers;
 	/*
-	 * One extra worker per resolver a module names (dns_server): a loop
-	 * has one c-ares channel, so a module's own resolver needs its own
-	 * loop.  Started on first use, under xmu.
+	 * The resolver the workers w[] were started with (the top-level
+	 * dns_server at start; "" for the system's), and one extra worker
+	 * per other resolver a job needs: a module's own dns_server, or a
+	 * top-level one a reload changed.  A loop has one c-ares channel,
+	 * so another resolver needs its own loop.  Started on first use,
+	 * under xmu; "" in xdns is the system's resolver.
 	 */
+	char			 base_dns[512];	/* 8 x "[v6]:port," fits */
 	pthread_mutex_t		 xmu;
 	struct prober_worker	 x[PROBER_MAX_RESOLVERS];
-	char			 xdns[PROBER_MAX_RESOLVERS][256];
+	char			 xdns[PROBER_MAX_RESOLVERS][512];
 	size_t			 nx;
 	size_t			 max_active;
 	size_t			 next;		/* round robin, atomic */
@@ -453,6 +457,15 @@ prober_start(const struct prober_params *pp, char *err, size_t errlen)
 		p->nworkers = PROBER_MAX_WORKERS;
 	p->max_pending = pp->max_pending;
 	p->max_active = pp->max_active;
+	if (pp->dns_servers != NULL && strlen(pp->dns_servers) >=
+	    sizeof(p->base_dns)) {
+		snprintf(err, errlen, "dns_server: too long");
+		p->nworkers = 0;
+		prober_free(p);
+		return NULL;
+	}
+	snprintf(p->base_dns, sizeof(p->base_dns), "%s",
+	    pp->dns_servers != NULL ? pp->dns_servers : "");
 	for (i = 0; i < p->nworkers; i++) {
 		if (prober_worker_start(p, &p->w[i], pp->dns_servers, err,
 		    errlen) == -1) {
@@ -465,8 +478,9 @@ prober_start(const struct prober_params *pp, char *err, size_t errlen)
 }
 
 /*
- * The worker for a module's own resolver, started on first use; NULL if
- * stopping, or if PROBER_MAX_RESOLVERS are in use or it cannot start.
+ * The worker for another resolver than the main workers' (dns: "" for
+ * the system's), started on first use; NULL if stopping, or if
+ * PROBER_MAX_RESOLVERS are in use or it cannot start.
  */
 static struct prober_worker *
 prober_resolver_worker(struct prober *p, const char *dns)
@@ -489,9 +503,10 @@ prober_resolver_worker(struct prober *p, const char *dns)
 		goto out;
 	}
 	w = &p->x[p->nx];
-	if (prober_worker_start(p, w, dns, err, sizeof(err)) == -1) {
+	if (prober_worker_start(p, w, dns[0] != '\0' ? dns : NULL, err,
+	    sizeof(err)) == -1) {
 		log_msg(LOG_LEVEL_ERROR, "cannot start a probe loop for a "
-		    "module's resolver", "dns_server", dns, "err", err, NULL);
+		    "resolver", "dns_server", dns, "err", err, NULL);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
 		memset(w, 0, sizeof(*w));
@@ -531,6 +546,7 @@ prober_submit(struct prober *p, const struct prober_request *req)
 {
 	struct prober_job_priv	*j;
 	struct prober_worker	*w;
+	const char		*dns;
 	size_t			 i, n;
 
 	if (req->nports == 0 || req->nports > CONFIG_MAX_PORTS ||
@@ -565,9 +581,13 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	j->pub.arg = req->arg;
 	j->pub.priv = j;
 
-	if (req->module->dns_server != NULL) {
-		if ((w = prober_resolver_worker(p, req->module->dns_server)) !=
-		    NULL && prober_enqueue(w, j) == 0)
+	/* The module's resolver, else the configuration's (a reload may
+	 * have changed it since the main workers started). */
+	dns = req->module->dns_server != NULL ? req->module->dns_server :
+	    req->cfg->dns_server != NULL ? req->cfg->dns_server : "";
+	if (strcmp(dns, p->base_dns) != 0) {
+		if ((w = prober_resolver_worker(p, dns)) != NULL &&
+		    prober_enqueue(w, j) == 0)
 			return 0;
 	} else {
 		n = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);

@@ -1053,6 +1053,47 @@ START_TEST(test_module_dns)
 END_TEST
 
 /*
+ * The top-level dns_server changed by a reload applies to the next probe,
+ * no restart: first dead (resolve fails), then the fake DNS (success),
+ * then dead again (back on the workers the exporter started with).
+ */
+START_TEST(test_reload_dns)
+{
+	struct run	 r;
+	char		 path[256], *b;
+	int		 i;
+	static const char *const want[] = {
+		"\nprobe_success 0\n", "\nprobe_success 1\n",
+		"\nprobe_success 0\n" };
+
+	run_init(&r);
+	start_fake(&r, "tls", NULL);
+	snprintf(path, sizeof(path), "/probe?target=mail.fake.test&ports=%u/tls",
+	    fake_port(&r, "tls"));
+	for (i = 0; i < 3; i++) {
+		write_file(&r, "config.yml", "modules:\n  default:\n    "
+		    "ca_file: %s/ca.crt\n    timeout: 2s\n"
+		    "allow_targets: [\"*.fake.test\"]\n"
+		    "dns_server: \"%s\"\n", r.dir,
+		    i == 1 ? fakedns_server(r.dns) : "127.0.0.1:9");
+		if (i == 0)
+			start_exporter(&r, config_arg(&r), NULL);
+		else {
+			ck_assert_int_eq(http(r.exp_port, "POST", "/-/reload",
+			    NULL, &b), 200);
+			free(b);
+		}
+		ck_assert_int_eq(get(&r, path, &b), 200);
+		ck_assert_msg(strstr(b, want[i]) != NULL, "step %d: %s", i, b);
+		if (i != 1)
+			ck_assert_ptr_nonnull(strstr(b, "phase=\"resolve\"} 1"));
+		free(b);
+	}
+	run_fini(&r);
+}
+END_TEST
+
+/*
  * Scrapers: nconn concurrent HTTP/1.0 connections, each GETting /metrics
  * and reconnecting as soon as an answer is complete, for ms
  * milliseconds.  Runs in a child; writes "answered failed" to fd.
@@ -1216,6 +1257,7 @@ exporter_run_suite(void)
 	add_case(s, "all_addresses", test_all_addresses);
 	add_case(s, "cidr_resolve", test_cidr_resolve);
 	add_case(s, "module_dns", test_module_dns);
+	add_case(s, "reload_dns", test_reload_dns);
 	add_case(s, "bad_requests", test_bad_requests);
 	add_case(s, "reload", test_reload);
 	add_case(s, "scheduled", test_scheduled);
