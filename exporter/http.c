@@ -290,6 +290,7 @@ http_probe(struct http_req *r)
 	char				 err[256];
 	int64_t				 timeout;
 	enum MHD_Result			 ret;
+	int				 rc;
 
 	qs = strchr(r->uri, '?');
 	if (query_parse(qs != NULL ? qs + 1 : NULL, &q, err,
@@ -336,11 +337,18 @@ http_probe(struct http_req *r)
 	/* suspend first: the answer may be ready before submit returns */
 	MHD_suspend_connection(r->conn);
 	r->suspended = 1;
-	if (prober_submit(a->prober, &req) == -1) {
+	if ((rc = prober_submit(a->prober, &req)) != 0) {
+		if (rc == PROBER_NO_RESOLVER)
+			snprintf(err, sizeof(err), "no probe thread for this "
+			    "probe's resolver: at most %d distinct dns_server "
+			    "settings in the exporter's life (see the log)\n",
+			    PROBER_MAX_RESOLVERS);
+		else
+			snprintf(err, sizeof(err), "too many probes in "
+			    "progress, or shutting down\n");
 		r->status = 503;
 		r->ctype = HTTP_TEXT;
-		r->body = strdup("too many probes in progress, or shutting "
-		    "down\n");
+		r->body = strdup(err);
 		r->len = r->body != NULL ? strlen(r->body) : 0;
 		r->done = 1;
 		MHD_resume_connection(r->conn);

@@ -548,6 +548,7 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	struct prober_worker	*w;
 	const char		*dns;
 	size_t			 i, n;
+	int			 rc = PROBER_BUSY;
 
 	if (req->nports == 0 || req->nports > CONFIG_MAX_PORTS ||
 	    strlen(req->host) >= sizeof(j->host))
@@ -586,8 +587,9 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	dns = req->module->dns_server != NULL ? req->module->dns_server :
 	    req->cfg->dns_server != NULL ? req->cfg->dns_server : "";
 	if (strcmp(dns, p->base_dns) != 0) {
-		if ((w = prober_resolver_worker(p, dns)) != NULL &&
-		    prober_enqueue(w, j) == 0)
+		if ((w = prober_resolver_worker(p, dns)) == NULL)
+			rc = PROBER_NO_RESOLVER;
+		else if (prober_enqueue(w, j) == 0)
 			return 0;
 	} else {
 		n = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
@@ -601,7 +603,7 @@ prober_submit(struct prober *p, const struct prober_request *req)
 	config_unref(j->req.cfg);
 	free(j->items);
 	free(j);
-	return -1;
+	return rc;
 }
 
 /* Tell one worker to stop. */

@@ -77,10 +77,15 @@ struct prober_params {
 /* Start the worker threads.  NULL with a reason on failure. */
 struct prober	*prober_start(const struct prober_params *, char *err,
 		    size_t errlen);
+/* prober_submit()'s refusals. */
+#define PROBER_BUSY		(-1)	/* overloaded (max_pending),
+					   stopping, bad request */
+#define PROBER_NO_RESOLVER	(-2)	/* no loop for the job's resolver
+					   (PROBER_MAX_RESOLVERS in use) */
 /*
- * Submit a job.  0, or -1 if overloaded (max_pending) or stopping; then
- * done() is never called.  On 0, done() is called exactly once, on a
- * worker thread, possibly before prober_submit() returns to the caller.
+ * Submit a job.  0, or PROBER_BUSY or PROBER_NO_RESOLVER; then done() is
+ * never called.  On 0, done() is called exactly once, on a worker
+ * thread, possibly before prober_submit() returns to the caller.
  */
 int		 prober_submit(struct prober *, const struct prober_request *);
 /*

@@ -229,7 +229,7 @@ sched_launch(struct scheduler *s, struct sched_target *t, int64_t now)
 	req.done = sched_done;
 	req.arg = arg;
 	t->running = 1;
-	if (prober_submit(s->prober, &req) == -1) {
+	if (prober_submit(s->prober, &req) != 0) {
 		t->running = 0;
 		free(arg);
 		log_msg(LOG_LEVEL_WARN, "cannot schedule probe", "target",

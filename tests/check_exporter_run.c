@@ -1094,6 +1094,52 @@ START_TEST(test_reload_dns)
 END_TEST
 
 /*
+ * Resolver threads are bounded (PROBER_MAX_RESOLVERS, 8): probes through
+ * eight modules with distinct dns_server settings (dead ones; an IP
+ * literal never asks them) are answered, the ninth gets a 503 that says
+ * why, and the exporter keeps serving the others.
+ */
+START_TEST(test_resolver_limit)
+{
+	struct run	 r;
+	char		 cfg[2048], path[256], *b;
+	size_t		 off = 0;
+	unsigned	 port = child_closed_port();
+	int		 i;
+
+	run_init(&r);
+	off += (size_t)snprintf(cfg + off, sizeof(cfg) - off, "modules:\n");
+	for (i = 0; i < 9; i++)
+		off += (size_t)snprintf(cfg + off, sizeof(cfg) - off,
+		    "  m%d:\n    timeout: 2s\n    dns_server: "
+		    "\"127.0.0.1:%d\"\n", i, 9000 + i);
+	ck_assert_uint_lt(off, sizeof(cfg));
+	write_file(&r, "config.yml", "%s", cfg);
+	start_exporter(&r, config_arg(&r), NULL);
+	for (i = 0; i < 9; i++) {
+		snprintf(path, sizeof(path), "/probe?module=m%d&target="
+		    "127.0.0.1&ports=%u/plain", i, port);
+		if (i < 8) {
+			ck_assert_int_eq(get(&r, path, &b), 200);
+			ck_assert_msg(strstr(b, "result=\"refused\"") != NULL,
+			    "m%d: %s", i, b);
+		} else {
+			ck_assert_int_eq(get(&r, path, &b), 503);
+			ck_assert_msg(strstr(b, "at most 8 distinct dns_server")
+			    != NULL, "%s", b);
+		}
+		free(b);
+	}
+	/* the others still work */
+	snprintf(path, sizeof(path), "/probe?module=m0&target=127.0.0.1&"
+	    "ports=%u/plain", port);
+	ck_assert_int_eq(get(&r, path, &b), 200);
+	free(b);
+	run_fini(&r);
+}
+END_TEST
+
+/*
  * Scrapers: nconn concurrent HTTP/1.0 connections, each GETting /metrics
  * and reconnecting as soon as an answer is complete, for ms
  * milliseconds.  Runs in a child; writes "answered failed" to fd.
@@ -1258,6 +1304,7 @@ exporter_run_suite(void)
 	add_case(s, "cidr_resolve", test_cidr_resolve);
 	add_case(s, "module_dns", test_module_dns);
 	add_case(s, "reload_dns", test_reload_dns);
+	add_case(s, "resolver_limit", test_resolver_limit);
 	add_case(s, "bad_requests", test_bad_requests);
 	add_case(s, "reload", test_reload);
 	add_case(s, "scheduled", test_scheduled);
