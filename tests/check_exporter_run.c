@@ -218,74 +218,16 @@ run_fini(struct run *r)
 }
 
 /*
- * One HTTP/1.0 request on a raw socket; returns the status (or -1) and
- * the body in *body (malloc'ed, NUL-terminated).
+ * One HTTP/1.0 request (child_http(), 15 s at most); returns the status
+ * (or -1) and the whole answer, head and body, in *body (malloc'ed,
+ * NUL-terminated; tests look at headers too).
  */
 static int
 http(unsigned port, const char *method, const char *path,
     const char *headers, char **body)
 {
-	struct sockaddr_in	 sin;
-	char			 req[65536], *buf = NULL, *p;
-	size_t			 len = 0, cap = 0;
-	ssize_t			 k;
-	int			 fd, status = -1;
-	int64_t			 end = now_ms() + 15000;
-
-	*body = NULL;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ne(fd, -1);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	ck_assert_int_lt(snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\n"
-	    "Host: 127.0.0.1\r\n%s\r\n", method, path, headers != NULL ?
-	    headers : ""), (int)sizeof(req));
-	ck_assert_int_eq(send(fd, req, strlen(req), MSG_NOSIGNAL),
-	    (ssize_t)strlen(req));
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-
-		if (now_ms() > end)
-			break;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if (len + 4096 + 1 > cap) {
-			cap = cap == 0 ? 65536 : cap * 2;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		if ((k = read(fd, buf + len, 4096)) <= 0)
-			break;
-		len += (size_t)k;
-	}
-	close(fd);
-	if (buf == NULL)
-		return -1;
-	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-		status = -1;
-	if ((p = strstr(buf, "\r\n\r\n")) != NULL)
-		*body = strdup(p + 4);
-	else
-		*body = strdup("");
-	/* keep the headers reachable for tests that look at them */
-	if (*body != NULL && p != NULL) {
-		char *all = malloc(len + 2);
-
-		memcpy(all, buf, len + 1);
-		free(buf);
-		free(*body);
-		*body = all;
-		return status;
-	}
-	free(buf);
-	return status;
+	return child_http((uint16_t)port, 0, method, path, headers, 15000,
+	    body, NULL);
 }
 
 static int

@@ -38,6 +38,7 @@
 
 #include "suite.h"
 #include "smtpprobe.h"
+#include "fake/child.h"
 #include "../exporter/app.h"
 #include "../exporter/selfmetrics.h"
 #include "../exporter/webconfig.h"
@@ -285,89 +286,18 @@ log_has(const struct web *w, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-static int
-tcp_connect(unsigned port)
-{
-	struct sockaddr_in	 sin;
-	int			 fd;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
- * One HTTP/1.0 request, over TLS if w->tls (no verification: the test
- * compares the certificate itself, *peer, when peer is not NULL).
- * Returns the status or -1; the whole answer in *resp (malloc'ed).
+ * One HTTP/1.0 request (child_http(), 10 s at most), over TLS if w->tls
+ * (no verification: the test compares the certificate itself, *peer,
+ * when peer is not NULL).  Returns the status or -1; the whole answer in
+ * *resp (malloc'ed).
  */
 static int
 request(const struct web *w, const char *method, const char *path,
     const char *headers, char **resp, X509 **peer)
 {
-	SSL_CTX		*ctx = NULL;
-	SSL		*ssl = NULL;
-	char		 req[1024], *buf;
-	size_t		 len = 0, cap = 65536;
-	int		 fd, status = -1, k;
-
-	*resp = NULL;
-	if (peer != NULL)
-		*peer = NULL;
-	if ((fd = tcp_connect(w->port)) == -1)
-		return -1;
-	{
-		struct timeval tv = { 10, 0 };
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
-	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n"
-	    "%s\r\n", method, path, headers != NULL ? headers : "");
-	if (w->tls) {
-		ctx = SSL_CTX_new(TLS_client_method());
-		ck_assert_ptr_nonnull(ctx);
-		ssl = SSL_new(ctx);
-		ck_assert_ptr_nonnull(ssl);
-		SSL_set_fd(ssl, fd);
-		if (SSL_connect(ssl) != 1)
-			goto out;
-		if (peer != NULL)
-			*peer = SSL_get1_peer_certificate(ssl);
-		if (SSL_write(ssl, req, (int)strlen(req)) !=
-		    (int)strlen(req))
-			goto out;
-	} else if (send(fd, req, strlen(req), MSG_NOSIGNAL) !=
-	    (ssize_t)strlen(req))
-		goto out;
-	ck_assert_ptr_nonnull(buf = malloc(cap));
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap *= 2;
-			ck_assert_ptr_nonnull(buf = realloc(buf, cap));
-		}
-		k = ssl != NULL ? SSL_read(ssl, buf + len, 4096) :
-		    (int)read(fd, buf + len, 4096);
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-	}
-	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-		status = -1;
-	*resp = buf;
-out:
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	close(fd);
-	return status;
+	return child_http((uint16_t)w->port, w->tls, method, path, headers,
+	    10000, resp, peer);
 }
 
 static int

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "child.h"
 
 #define CHILD_OUT_MAX	4096	/* what it may print before READY */
@@ -392,4 +394,89 @@ child_closed_port(void)
 		return 0;
 	close(fd);
 	return port;
+}
+
+int
+child_http(uint16_t port, int tls, const char *method, const char *path,
+    const char *headers, int timeout_ms, char **resp, X509 **peer)
+{
+	struct sockaddr_in	 sin;
+	SSL_CTX			*ctx = NULL;
+	SSL			*ssl = NULL;
+	char			*req = NULL, *buf = NULL;
+	size_t			 len = 0, cap = 65536, rl;
+	int64_t			 end = child_clock_ms() + timeout_ms;
+	int			 fd, n, status = -1;
+
+	*resp = NULL;
+	if (peer != NULL)
+		*peer = NULL;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto out;
+	if (headers == NULL)
+		headers = "";
+	rl = strlen(method) + strlen(path) + strlen(headers) + 64;
+	if ((req = malloc(rl)) == NULL)
+		goto out;
+	snprintf(req, rl, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s\r\n",
+	    method, path, headers);
+	rl = strlen(req);
+	if (tls) {
+		/* the handshake, bounded like the reads */
+		struct timeval tv = { timeout_ms / 1000,
+		    (timeout_ms % 1000) * 1000 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+		    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
+		    SSL_connect(ssl) != 1)
+			goto out;
+		if (peer != NULL)
+			*peer = SSL_get1_peer_certificate(ssl);
+		if (SSL_write(ssl, req, (int)rl) != (int)rl)
+			goto out;
+	} else if (send(fd, req, rl, MSG_NOSIGNAL) != (ssize_t)rl)
+		goto out;
+	if ((buf = malloc(cap)) == NULL)
+		goto out;
+	for (;;) {
+		struct pollfd	pfd = { fd, POLLIN, 0 };
+
+		if (child_clock_ms() > end)
+			break;
+		if ((ssl == NULL || SSL_pending(ssl) == 0) &&
+		    poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (len + 4096 + 1 > cap) {
+			char	*nb = realloc(buf, cap * 2);
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = ssl != NULL ? SSL_read(ssl, buf + len, 4096) :
+		    (int)read(fd, buf + len, 4096);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		status = -1;
+	*resp = buf;
+	buf = NULL;
+out:
+	free(buf);
+	free(req);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return status;
 }

@@ -84,4 +84,17 @@ int		 child_listener(const char *addr, int type, int backlog,
  * no socket could be made. */
 uint16_t	 child_closed_port(void);
 
+struct x509_st;
+/*
+ * One HTTP/1.0 request to 127.0.0.1:port, over TLS if tls (no
+ * verification; the server's certificate in *peer when peer is not
+ * NULL, X509_free it), headers (NULL or CRLF-terminated lines) added.
+ * Reads until the server closes or timeout_ms has passed.  The status
+ * (or -1), and the whole answer, head and body, in *resp (malloc'ed,
+ * NUL-terminated; NULL when nothing could be sent).
+ */
+int		 child_http(uint16_t port, int tls, const char *method,
+		    const char *path, const char *headers, int timeout_ms,
+		    char **resp, struct x509_st **peer);
+
 #endif
